@@ -1,0 +1,3 @@
+module github.com/sealroom/sealroom
+
+go 1.26
