@@ -1,0 +1,40 @@
+package mls
+
+import "fmt"
+
+// CipherSuite is an MLS cipher suite code point (RFC 9420 §17.1).
+type CipherSuite uint16
+
+// The seven cipher suites registered by RFC 9420 §17.1.
+const (
+	MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519        CipherSuite = 0x0001
+	MLS_128_DHKEMP256_AES128GCM_SHA256_P256             CipherSuite = 0x0002
+	MLS_128_DHKEMX25519_CHACHA20POLY1305_SHA256_Ed25519 CipherSuite = 0x0003
+	MLS_256_DHKEMX448_AES256GCM_SHA512_Ed448            CipherSuite = 0x0004
+	MLS_256_DHKEMP521_AES256GCM_SHA512_P521             CipherSuite = 0x0005
+	MLS_256_DHKEMX448_CHACHA20POLY1305_SHA512_Ed448     CipherSuite = 0x0006
+	MLS_256_DHKEMP384_AES256GCM_SHA384_P384             CipherSuite = 0x0007
+)
+
+var cipherSuiteNames = map[CipherSuite]string{
+	MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519:        "MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519",
+	MLS_128_DHKEMP256_AES128GCM_SHA256_P256:             "MLS_128_DHKEMP256_AES128GCM_SHA256_P256",
+	MLS_128_DHKEMX25519_CHACHA20POLY1305_SHA256_Ed25519: "MLS_128_DHKEMX25519_CHACHA20POLY1305_SHA256_Ed25519",
+	MLS_256_DHKEMX448_AES256GCM_SHA512_Ed448:            "MLS_256_DHKEMX448_AES256GCM_SHA512_Ed448",
+	MLS_256_DHKEMP521_AES256GCM_SHA512_P521:             "MLS_256_DHKEMP521_AES256GCM_SHA512_P521",
+	MLS_256_DHKEMX448_CHACHA20POLY1305_SHA512_Ed448:     "MLS_256_DHKEMX448_CHACHA20POLY1305_SHA512_Ed448",
+	MLS_256_DHKEMP384_AES256GCM_SHA384_P384:             "MLS_256_DHKEMP384_AES256GCM_SHA384_P384",
+}
+
+// IsValid reports whether cs is one of the seven suites of RFC 9420 §17.1.
+func (cs CipherSuite) IsValid() bool {
+	_, ok := cipherSuiteNames[cs]
+	return ok
+}
+
+func (cs CipherSuite) String() string {
+	if name, ok := cipherSuiteNames[cs]; ok {
+		return name
+	}
+	return fmt.Sprintf("CipherSuite(0x%04x)", uint16(cs))
+}
