@@ -77,6 +77,9 @@ type Context struct {
 	window     int
 	maxCounter uint64
 	maxBlocks  uint64
+	// maxPlaintext is the constant maxPlaintext, a field so that tests
+	// can lower it.
+	maxPlaintext uint64
 
 	mu   sync.Mutex                        // serializes changes to keys
 	keys atomic.Pointer[map[KID]*keyEntry] // never nil, never mutated
@@ -98,7 +101,7 @@ type keyEntry struct {
 	next      uint64 // next CTR to use
 	exhausted bool   // every CTR up to MaxCounter has been used
 	blocks    uint64 // AES blocks sealed so far
-	nonce     [nonceSize]byte
+	nonce     salt   // nonce scratch: salt XOR CTR
 	aad       []byte // header || metadata scratch
 
 	// Receive keys only.
@@ -108,7 +111,7 @@ type keyEntry struct {
 // openScratch holds the nonce and AAD of one Open call. A stack buffer
 // would escape through the cipher.AEAD interface, so they are pooled.
 type openScratch struct {
-	nonce [nonceSize]byte
+	nonce salt
 	aad   []byte
 }
 
@@ -139,6 +142,8 @@ func NewContext(cfg Config) (*Context, error) {
 		window:     window,
 		maxCounter: cfg.MaxCounter,
 		maxBlocks:  cfg.MaxBlocks,
+
+		maxPlaintext: maxPlaintext,
 	}
 	if c.maxCounter == 0 {
 		c.maxCounter = math.MaxUint64
@@ -270,7 +275,7 @@ func (c *Context) lookup(kid KID) *keyEntry {
 
 // putNonce writes the nonce of RFC 9605 §4.4.3 to n: sframe_salt XOR the
 // CTR as a 12-byte big-endian integer.
-func putNonce(n *[nonceSize]byte, s *salt, ctr uint64) {
+func putNonce(n, s *salt, ctr uint64) {
 	copy(n[:4], s[:4])
 	binary.BigEndian.PutUint64(n[4:], binary.BigEndian.Uint64(s[4:])^ctr)
 }
@@ -299,9 +304,9 @@ func (c *Context) Seal(dst []byte, kid KID, metadata, plaintext []byte) ([]byte,
 	if !e.send {
 		return nil, newKIDError("seal", kid, ErrKeyUsage, "it is a receive key")
 	}
-	if uint64(len(plaintext)) > maxPlaintext {
+	if uint64(len(plaintext)) > c.maxPlaintext {
 		return nil, newKIDError("seal", kid, ErrTooLarge,
-			fmt.Sprintf("%d-byte plaintext exceeds %d bytes", len(plaintext), uint64(maxPlaintext)))
+			fmt.Sprintf("%d-byte plaintext exceeds %d bytes", len(plaintext), c.maxPlaintext))
 	}
 	blocks := uint64(len(plaintext)+15)/16 + 1
 
@@ -449,3 +454,6 @@ func (c *Context) Open(dst, metadata, ciphertext []byte) ([]byte, Header, error)
 	}
 	return ret, h, nil
 }
+
+// GoString describes c without any key material.
+func (c *Context) GoString() string { return c.String() }

@@ -19,3 +19,11 @@ func (c *Context) setNextCounter(kid KID, ctr uint64) {
 	e.next = ctr
 	e.mu.Unlock()
 }
+
+// reset empties the window, as if no frame had been accepted.
+func (w *replayWindow) reset() {
+	w.mu.Lock()
+	clear(w.ring)
+	w.seen, w.top = false, 0
+	w.mu.Unlock()
+}

@@ -58,12 +58,13 @@ func (s secretBytes) String() string                { return redacted("secret", 
 func (s secretBytes) GoString() string              { return s.String() }
 func (s secretBytes) Format(f fmt.State, verb rune) { formatRedacted(f, verb, s) }
 
-// salt is an sframe_salt (RFC 9605 §4.4.2). It prints redacted.
+// salt is an sframe_salt (RFC 9605 §4.4.2), or a nonce made from one. It
+// prints redacted.
 type salt [nonceSize]byte
 
-func (s *salt) String() string                { return redacted("salt", len(s)) }
-func (s *salt) GoString() string              { return s.String() }
-func (s *salt) Format(f fmt.State, verb rune) { formatRedacted(f, verb, s) }
+func (s salt) String() string                { return redacted("salt", len(s)) }
+func (s salt) GoString() string              { return s.String() }
+func (s salt) Format(f fmt.State, verb rune) { formatRedacted(f, verb, s) }
 
 func redacted(what string, n int) string {
 	return fmt.Sprintf("%s(REDACTED, %d bytes)", what, n)

@@ -218,7 +218,7 @@ func checkSFrameVector(t *testing.T, tc sframeVector) bool {
 		t.Errorf("suite %v: sframe_key/sframe_salt mismatch (%v)", tc.Suite, err)
 		return false
 	}
-	var nonce [nonceSize]byte
+	var nonce salt
 	putNonce(&nonce, s, tc.CTR)
 	if !bytes.Equal(nonce[:], tc.Nonce) {
 		t.Errorf("suite %v: nonce %x, want %x", tc.Suite, nonce, []byte(tc.Nonce))
