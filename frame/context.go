@@ -168,16 +168,21 @@ func (c *Context) String() string {
 	return "frame.Context(" + c.suite.String() + ", " + strconv.Itoa(len(*c.keys.Load())) + " keys)"
 }
 
+// GoString describes c without any key material.
+func (c *Context) GoString() string { return c.String() }
+
 // AddSendKey derives the key and salt of kid from base (RFC 9605 §4.4.2)
 // and installs them for sealing, with the counter at 0.
 //
 // Adding a KID that is already present fails with ErrKeyExists, whatever
-// its direction: like crypto/tls, which never lets a connection's keys be
-// swapped underneath it, the context does not silently replace a key.
-// Replacing a send key would restart its counter and reuse nonces; to
-// change keys, install the new one under a new KID (a new epoch or key
-// generation) and remove the old one. Never add the same base key for
-// sending under the same KID twice, even after removing it.
+// its direction; the context never replaces a key. A replaced send key
+// would restart at counter 0, and if the new base key equals the old one
+// (which the context cannot tell: it keeps no base keys) every nonce would
+// be reused. crypto/tls likewise restarts a sequence number only together
+// with a new traffic secret. To change keys, install the new one under a
+// new KID (a new epoch or key generation) and remove the old one. Never
+// add the same base key for sending under the same KID twice, even after
+// removing it.
 func (c *Context) AddSendKey(kid KID, base BaseKey) error {
 	return c.addKey("add send key", kid, base, true)
 }
@@ -403,6 +408,16 @@ func (c *Context) Open(dst, metadata, ciphertext []byte) ([]byte, Header, error)
 		return nil, h, newKIDError("open", h.KID, ErrAuthentication,
 			fmt.Sprintf("%d bytes after the header, shorter than the %d-byte tag", len(body), c.tagLen))
 	}
+
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	if e.removed {
+		return nil, h, newKIDError("open", h.KID, ErrUnknownKID, "key was removed")
+	}
+	if s := e.replay.check(h.CTR); s != replayFresh {
+		return nil, h, newKIDError("open", h.KID, ErrReplay, e.replay.describe(h.CTR, s))
+	}
+
 	ptLen := len(body) - c.tagLen
 	ret, out := sliceForAppend(dst, ptLen)
 	// target is where the AEAD writes: out, or for the in-place form
@@ -417,15 +432,6 @@ func (c *Context) Open(dst, metadata, ciphertext []byte) ([]byte, Header, error)
 		default:
 			return nil, h, newKIDError("open", h.KID, ErrBufferOverlap, "output overlaps the ciphertext other than in place")
 		}
-	}
-
-	e.mu.RLock()
-	defer e.mu.RUnlock()
-	if e.removed {
-		return nil, h, newKIDError("open", h.KID, ErrUnknownKID, "key was removed")
-	}
-	if s := e.replay.check(h.CTR); s != replayFresh {
-		return nil, h, newKIDError("open", h.KID, ErrReplay, e.replay.describe(h.CTR, s))
 	}
 
 	sc := openScratchPool.Get().(*openScratch)
@@ -454,6 +460,3 @@ func (c *Context) Open(dst, metadata, ciphertext []byte) ([]byte, Header, error)
 	}
 	return ret, h, nil
 }
-
-// GoString describes c without any key material.
-func (c *Context) GoString() string { return c.String() }
