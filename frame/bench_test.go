@@ -26,10 +26,6 @@ var benchSizes = []int{64, 160, 1200, 16384}
 // epoch 14, E = 4, so a one-byte extended KID.
 const benchKID KID = 0x3e
 
-func benchBaseKey() BaseKey {
-	return NewBaseKey([]byte("0123456789abcdef0123456789abcdef"))
-}
-
 func benchRawGCM(b *testing.B) cipher.AEAD {
 	block, err := aes.NewCipher(make([]byte, 32))
 	if err != nil {
@@ -56,10 +52,7 @@ func BenchmarkSeal(b *testing.B) {
 			}
 		})
 		b.Run(fmt.Sprintf("impl=sframe/size=%d", size), func(b *testing.B) {
-			c := newTestContext(b, Config{})
-			if err := c.AddSendKey(benchKID, benchBaseKey()); err != nil {
-				b.Fatal(err)
-			}
+			c, _ := pair(b, Config{}, benchKID)
 			pt := make([]byte, size)
 			dst := make([]byte, 0, size+c.MaxOverhead())
 			b.SetBytes(int64(size))
@@ -91,10 +84,7 @@ func BenchmarkSealMetadata(b *testing.B) {
 			}
 		})
 		b.Run(fmt.Sprintf("impl=sframe/size=%d", size), func(b *testing.B) {
-			c := newTestContext(b, Config{})
-			if err := c.AddSendKey(benchKID, benchBaseKey()); err != nil {
-				b.Fatal(err)
-			}
+			c, _ := pair(b, Config{}, benchKID)
 			pt := make([]byte, size)
 			dst := make([]byte, 0, size+c.MaxOverhead())
 			b.SetBytes(int64(size))
@@ -128,21 +118,10 @@ func BenchmarkOpen(b *testing.B) {
 			}
 		})
 		b.Run(fmt.Sprintf("impl=sframe/size=%d", size), func(b *testing.B) {
-			send := newTestContext(b, Config{})
-			recv := newTestContext(b, Config{})
-			if err := send.AddSendKey(benchKID, benchBaseKey()); err != nil {
-				b.Fatal(err)
-			}
-			if err := recv.AddReceiveKey(benchKID, benchBaseKey()); err != nil {
-				b.Fatal(err)
-			}
-			pt := make([]byte, size)
+			send, recv := pair(b, Config{}, benchKID)
 			frames := make([][]byte, batch)
 			for i := range frames {
-				var err error
-				if frames[i], err = send.Seal(nil, benchKID, nil, pt); err != nil {
-					b.Fatal(err)
-				}
+				frames[i] = mustSeal(b, send, benchKID, nil, make([]byte, size))
 			}
 			w := recv.lookup(benchKID).replay
 			dst := make([]byte, 0, size)
@@ -198,10 +177,7 @@ func BenchmarkSealPaired(b *testing.B) {
 		b.Run(fmt.Sprintf("size=%d", size), func(b *testing.B) {
 			aead := benchRawGCM(b)
 			nonce := make([]byte, aead.NonceSize())
-			c := newTestContext(b, Config{})
-			if err := c.AddSendKey(benchKID, benchBaseKey()); err != nil {
-				b.Fatal(err)
-			}
+			c, _ := pair(b, Config{}, benchKID)
 			pt := make([]byte, size)
 			dst := make([]byte, 0, size+c.MaxOverhead())
 			runPaired(b,
@@ -222,14 +198,7 @@ func BenchmarkOpenPaired(b *testing.B) {
 			aead := benchRawGCM(b)
 			nonce := make([]byte, aead.NonceSize())
 			rawCT := aead.Seal(nil, nonce, make([]byte, size), nil)
-			send := newTestContext(b, Config{})
-			recv := newTestContext(b, Config{})
-			if err := send.AddSendKey(benchKID, benchBaseKey()); err != nil {
-				b.Fatal(err)
-			}
-			if err := recv.AddReceiveKey(benchKID, benchBaseKey()); err != nil {
-				b.Fatal(err)
-			}
+			send, recv := pair(b, Config{}, benchKID)
 			frames := make([][]byte, pairedBatch)
 			for i := range frames {
 				frames[i] = mustSeal(b, send, benchKID, nil, make([]byte, size))
