@@ -297,8 +297,8 @@ func putNonce(n, s *salt, ctr uint64) {
 // returns ErrCounterExhausted.
 //
 // To encrypt in place, put the plaintext at dst[len(dst)+h:] where h is
-// the header length, Header{kid, ctr}.Len(); any other overlap between
-// the output and plaintext returns ErrBufferOverlap. metadata may overlap
+// the header length, Header{kid, ctr}.Len() with ctr from NextCounter; any
+// other overlap between the output and plaintext returns ErrBufferOverlap. metadata may overlap
 // anything. With enough capacity in dst (see MaxOverhead), Seal does not
 // allocate.
 func (c *Context) Seal(dst []byte, kid KID, metadata, plaintext []byte) ([]byte, error) {
@@ -365,6 +365,29 @@ func (c *Context) Seal(dst []byte, kid KID, metadata, plaintext []byte) ([]byte,
 	return ret, nil
 }
 
+// NextCounter returns the CTR the next Seal with kid will use. It is for
+// sizing headers and for applications that persist their counters
+// (RFC 9605 §9.1). It fails with ErrUnknownKID or ErrKeyUsage if kid has
+// no send key, and with ErrCounterExhausted once no counter is left.
+func (c *Context) NextCounter(kid KID) (uint64, error) {
+	e := c.lookup(kid)
+	if e == nil {
+		return 0, newKIDError("next counter", kid, ErrUnknownKID, "")
+	}
+	if !e.send {
+		return 0, newKIDError("next counter", kid, ErrKeyUsage, "it is a receive key")
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	switch {
+	case e.removed:
+		return 0, newKIDError("next counter", kid, ErrUnknownKID, "key was removed")
+	case e.exhausted || e.next > c.maxCounter:
+		return 0, newKIDError("next counter", kid, ErrCounterExhausted, "")
+	}
+	return e.next, nil
+}
+
 // growScratch returns b resized to n bytes, reusing its capacity.
 func growScratch(b []byte, n int) []byte {
 	if cap(b) < n {
@@ -386,8 +409,10 @@ func growScratch(b []byte, n int) []byte {
 // frame failing with ErrUnknownKID can be kept until its key arrives, as
 // §4.4.4 allows); it is authenticated only when err is nil.
 //
-// To decrypt in place, pass ciphertext[:0] as dst; any other overlap
-// between the output and ciphertext returns ErrBufferOverlap. As with
+// To decrypt in place, pass ciphertext[:0] as dst (the plaintext then
+// starts where the header did), or ciphertext[:h] with h the header length
+// (it stays where the ciphertext was); any other overlap between the
+// output and ciphertext returns ErrBufferOverlap. As with
 // cipher.AEAD, a failed in-place Open may overwrite the ciphertext.
 // metadata may overlap anything. With enough capacity in dst, Open does
 // not allocate.

@@ -93,6 +93,9 @@ func TestCounterExhausted(t *testing.T) {
 			t.Fatalf("Seal past MaxCounter: %v", err)
 		}
 	}
+	if _, err := send.NextCounter(1); !errors.Is(err, ErrCounterExhausted) {
+		t.Fatalf("NextCounter past MaxCounter: %v", err)
+	}
 
 	// The whole 64-bit space: CTR 2^64-1 is used once, then never again.
 	send, recv = pair(t, Config{}, 2)
@@ -272,6 +275,15 @@ func TestKeyDirection(t *testing.T) {
 	if _, err := send.Seal(nil, 2, nil, nil); !errors.Is(err, ErrUnknownKID) {
 		t.Errorf("Seal with an unknown KID: %v", err)
 	}
+	if n, err := send.NextCounter(1); n != 1 || err != nil {
+		t.Errorf("NextCounter after one frame = %d, %v", n, err)
+	}
+	if _, err := recv.NextCounter(1); !errors.Is(err, ErrKeyUsage) {
+		t.Errorf("NextCounter of a receive key: %v", err)
+	}
+	if _, err := send.NextCounter(2); !errors.Is(err, ErrUnknownKID) {
+		t.Errorf("NextCounter of an unknown KID: %v", err)
+	}
 }
 
 func TestAddRemoveKeys(t *testing.T) {
@@ -360,7 +372,11 @@ func TestInPlace(t *testing.T) {
 	for _, s := range []Suite{AES_256_GCM_SHA512_128, AES_128_CTR_HMAC_SHA256_32} {
 		send, recv := pair(t, Config{Suite: s}, 300)
 		pt := []byte("in place plaintext, in place plaintext")
-		hl := Header{KID: 300, CTR: 0}.Len()
+		ctr, err := send.NextCounter(300)
+		if err != nil || ctr != 0 {
+			t.Fatalf("NextCounter = %d, %v", ctr, err)
+		}
+		hl := Header{KID: 300, CTR: ctr}.Len()
 		buf := make([]byte, hl+len(pt)+s.Overhead())
 		copy(buf[hl:], pt)
 		ct, err := send.Seal(buf[:0], 300, []byte("md"), buf[hl:hl+len(pt)])
