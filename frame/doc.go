@@ -13,6 +13,7 @@
 //	replay.go        §7.4, §9.3  per-KID sliding replay window
 //	ratchet.go       §5.1    sender-key ratchet and its KID layout
 //	errors.go                sentinel errors
+//	alias.go                 buffer overlap checks
 //
 // # Usage
 //
