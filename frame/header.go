@@ -1,0 +1,183 @@
+package frame
+
+import (
+	"fmt"
+	"math/bits"
+)
+
+// KID is an SFrame key ID (RFC 9605 §4.3): a 64-bit value that names the
+// base key a frame was sealed with. It travels in clear in every header.
+type KID uint64
+
+// MaxHeaderLen is the length of the longest SFrame header: the config byte
+// followed by an 8-byte KID and an 8-byte CTR.
+const MaxHeaderLen = 1 + 8 + 8
+
+// Header is the clear part of an SFrame ciphertext (RFC 9605 §4.3): the key
+// ID and the counter from which the nonce is built.
+//
+// The encoding is canonical. Encoding always picks the minimal form: a
+// value below 8 sits in the 3 bits of the config byte, a larger one in the
+// fewest big-endian bytes that hold it. Decoding accepts only that form and
+// rejects the others with ErrMalformedHeader: an extended field holding a
+// value below 8, or one with a leading zero byte. RFC 9605 §4.3 says the
+// values MUST be encoded minimally, and accepting exactly one encoding per
+// (KID, CTR) means that decode-then-encode gives back the input bytes, so
+// the header bytes a relay sees, the ones bound into the AEAD, and the
+// values the receiver acts on cannot disagree.
+type Header struct {
+	KID KID
+	CTR uint64
+}
+
+// fieldLen returns how many bytes follow the config byte for a KID or CTR
+// value v: none when v fits in the 3-bit field, else the minimal length.
+func fieldLen(v uint64) int {
+	if v < 8 {
+		return 0
+	}
+	return (bits.Len64(v) + 7) / 8
+}
+
+// headerLen returns the encoded length of the header for kid and ctr.
+func headerLen(kid KID, ctr uint64) int {
+	return 1 + fieldLen(uint64(kid)) + fieldLen(ctr)
+}
+
+// Len returns the length of h's encoding, between 1 and MaxHeaderLen.
+func (h Header) Len() int { return headerLen(h.KID, h.CTR) }
+
+// putHeader writes the minimal encoding of (kid, ctr) to the start of b,
+// which must hold at least headerLen(kid, ctr) bytes, and returns the
+// number of bytes written.
+func putHeader(b []byte, kid KID, ctr uint64) int {
+	k, c := uint64(kid), ctr
+	kl, cl := fieldLen(k), fieldLen(c)
+	n := 1 + kl + cl
+	_ = b[n-1]
+	var config byte
+	if kl == 0 {
+		config = byte(k) << 4
+	} else {
+		config = 0x80 | byte(kl-1)<<4
+		putBigEndian(b[1:1+kl], k)
+	}
+	if cl == 0 {
+		config |= byte(c)
+	} else {
+		config |= 0x08 | byte(cl-1)
+		putBigEndian(b[1+kl:n], c)
+	}
+	b[0] = config
+	return n
+}
+
+// putBigEndian writes v into all of b, most significant byte first.
+func putBigEndian(b []byte, v uint64) {
+	for i := len(b) - 1; i >= 0; i-- {
+		b[i] = byte(v)
+		v >>= 8
+	}
+}
+
+// AppendBinary appends the encoding of h to b. It implements
+// encoding.BinaryAppender and never fails.
+func (h Header) AppendBinary(b []byte) ([]byte, error) {
+	n := h.Len()
+	b, out := sliceForAppend(b, n)
+	putHeader(out, h.KID, h.CTR)
+	return b, nil
+}
+
+// MarshalBinary returns the encoding of h. It implements
+// encoding.BinaryMarshaler and never fails.
+func (h Header) MarshalBinary() ([]byte, error) {
+	return h.AppendBinary(make([]byte, 0, h.Len()))
+}
+
+// UnmarshalBinary decodes data, which must be exactly one header with
+// nothing after it. It implements encoding.BinaryUnmarshaler.
+func (h *Header) UnmarshalBinary(data []byte) error {
+	hdr, n, detail := parseHeader(data)
+	if detail != "" {
+		return newError("parse header", ErrMalformedHeader, detail)
+	}
+	if n != len(data) {
+		return newError("parse header", ErrMalformedHeader,
+			fmt.Sprintf("%d trailing bytes after a %d-byte header", len(data)-n, n))
+	}
+	*h = hdr
+	return nil
+}
+
+// ParseHeader decodes the header at the start of an SFrame ciphertext and
+// returns it with the bytes after it (the AEAD ciphertext and tag). It does
+// no cryptography: this is what a relay can read from a frame, and none of
+// it is authenticated until Context.Open succeeds.
+func ParseHeader(ciphertext []byte) (Header, []byte, error) {
+	h, n, detail := parseHeader(ciphertext)
+	if detail != "" {
+		return Header{}, nil, newError("parse header", ErrMalformedHeader, detail)
+	}
+	return h, ciphertext[n:], nil
+}
+
+// parseHeader decodes the header at the start of b. It returns the header
+// and its length, or a non-empty description of what is wrong.
+func parseHeader(b []byte) (Header, int, string) {
+	if len(b) == 0 {
+		return Header{}, 0, "empty input, want at least the config byte"
+	}
+	config := b[0]
+	kidExt, kidField := config&0x80 != 0, uint64(config>>4&7)
+	ctrExt, ctrField := config&0x08 != 0, uint64(config&7)
+	kl, cl := 0, 0
+	if kidExt {
+		kl = int(kidField) + 1
+	}
+	if ctrExt {
+		cl = int(ctrField) + 1
+	}
+	n := 1 + kl + cl
+	if len(b) < n {
+		return Header{}, 0, fmt.Sprintf("truncated: config byte %#02x needs %d bytes (%d of KID and %d of CTR after it), have %d",
+			config, n, kl, cl, len(b))
+	}
+	kid, ctr := kidField, ctrField
+	if kidExt {
+		kid = readBigEndian(b[1 : 1+kl])
+		if fieldLen(kid) != kl {
+			return Header{}, 0, fmt.Sprintf("KID %d encoded in %d bytes, minimal form is %d", kid, kl, fieldLen(kid))
+		}
+	}
+	if ctrExt {
+		ctr = readBigEndian(b[1+kl : n])
+		if fieldLen(ctr) != cl {
+			return Header{}, 0, fmt.Sprintf("CTR %d encoded in %d bytes, minimal form is %d", ctr, cl, fieldLen(ctr))
+		}
+	}
+	return Header{KID: KID(kid), CTR: ctr}, n, ""
+}
+
+// readBigEndian decodes b (at most 8 bytes) as a big-endian integer.
+func readBigEndian(b []byte) uint64 {
+	var v uint64
+	for _, c := range b {
+		v = v<<8 | uint64(c)
+	}
+	return v
+}
+
+// sliceForAppend extends in by n bytes. It returns the whole slice and the
+// n-byte tail, reusing in's capacity when it suffices (the idiom of
+// crypto/cipher).
+func sliceForAppend(in []byte, n int) (head, tail []byte) {
+	if total := len(in) + n; cap(in) >= total {
+		head = in[:total]
+	} else {
+		head = make([]byte, total)
+		copy(head, in)
+	}
+	tail = head[len(in):]
+	return
+}
