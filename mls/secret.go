@@ -57,3 +57,21 @@ func (s *secret) zero() {
 	clear(*s)
 	*s = nil
 }
+
+// keyNonce is an AEAD key and nonce for one message: a generation of a
+// sender ratchet (RFC 9420 §9.1) or the sender data key and nonce (§6.3.2).
+// It prints redacted.
+type keyNonce struct {
+	key   secret
+	nonce secret
+}
+
+func (kn keyNonce) String() string                { return redactedText("mls.keyNonce") }
+func (kn keyNonce) GoString() string              { return redactedText("mls.keyNonce") }
+func (kn keyNonce) Format(f fmt.State, verb rune) { writeRedacted(f, "mls.keyNonce") }
+
+// zero deletes both the key and the nonce.
+func (kn *keyNonce) zero() {
+	kn.key.zero()
+	kn.nonce.zero()
+}
