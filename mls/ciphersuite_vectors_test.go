@@ -4,6 +4,10 @@ import (
 	"bytes"
 	"errors"
 	"testing"
+
+	"golang.org/x/crypto/cryptobyte"
+
+	"github.com/sealroom/sealroom/internal/tlscodec"
 )
 
 // cryptoBasicsVector is one entry of crypto-basics.json (test-vectors.md,
@@ -170,4 +174,82 @@ func checkCryptoBasics(t *testing.T, v cryptoBasicsVector) (checks int) {
 		t.Errorf("DecryptWithLabel with another context: %v, want ErrDecryption", err)
 	}
 	return checks
+}
+
+// TestPrivateKeyVectors decodes every private key of the passive-client
+// vectors (the joiner's signature, leaf encryption and init keys) and of
+// message-protection.json for all seven suites. Their public keys sit in
+// the KeyPackage of the same entry, so each derived public key, with its
+// length prefix, must occur in it. Some P-521 keys there are 65 bytes
+// (a leading zero byte dropped) and exercise the left-padding.
+func TestPrivateKeyVectors(t *testing.T) {
+	type passiveClient struct {
+		CipherSuite    CipherSuite `json:"cipher_suite"`
+		KeyPackage     hexBytes    `json:"key_package"`
+		SignaturePriv  hexBytes    `json:"signature_priv"`
+		EncryptionPriv hexBytes    `json:"encryption_priv"`
+		InitPriv       hexBytes    `json:"init_priv"`
+	}
+	keys, short := 0, 0
+	for _, file := range []string{"passive-client-welcome.json", "passive-client-handling-commit.json"} {
+		var vectors []passiveClient
+		loadVectors(t, file, &vectors)
+		ran := 0
+		for i, v := range vectors {
+			s, err := v.CipherSuite.suite()
+			if err != nil {
+				t.Fatal(err)
+			}
+			sk, err := v.CipherSuite.NewSigningKey(v.SignaturePriv)
+			if err != nil {
+				t.Fatalf("%s %d: signature_priv: %v", file, i, err)
+			}
+			pubs := [][]byte{sk.PublicKey()}
+			for _, priv := range []hexBytes{v.EncryptionPriv, v.InitPriv} {
+				k, err := s.newHPKEPrivateKey(priv)
+				if err != nil {
+					t.Fatalf("%s %d: HPKE private key: %v", file, i, err)
+				}
+				pubs = append(pubs, k.publicKey())
+			}
+			for j, pub := range pubs {
+				opaque, _ := tlscodec.Marshal(func(b *cryptobyte.Builder) { tlscodec.AddOpaque(b, pub) })
+				if !bytes.Contains(v.KeyPackage, opaque) {
+					t.Fatalf("%s %d (%v): public key %d not in the KeyPackage", file, i, v.CipherSuite, j)
+				}
+			}
+			for _, priv := range []hexBytes{v.SignaturePriv, v.EncryptionPriv, v.InitPriv} {
+				if v.CipherSuite == MLS_256_DHKEMP521_AES256GCM_SHA512_P521 && len(priv) == 65 {
+					short++
+				}
+			}
+			keys += 3
+			ran++
+		}
+		requireCount(t, file, ran, len(vectors))
+	}
+
+	var mp []struct {
+		CipherSuite   CipherSuite `json:"cipher_suite"`
+		SignaturePriv hexBytes    `json:"signature_priv"`
+		SignaturePub  hexBytes    `json:"signature_pub"`
+	}
+	loadVectors(t, "message-protection.json", &mp)
+	ran := 0
+	for _, v := range mp {
+		sk, err := v.CipherSuite.NewSigningKey(v.SignaturePriv)
+		if err != nil || !bytes.Equal(sk.PublicKey(), v.SignaturePub) {
+			t.Fatalf("%v: signature_priv: %v", v.CipherSuite, err)
+		}
+		if v.CipherSuite == MLS_256_DHKEMP521_AES256GCM_SHA512_P521 && len(v.SignaturePriv) == 65 {
+			short++
+		}
+		keys++
+		ran++
+	}
+	requireCount(t, "message-protection.json signature keys", ran, len(mp))
+	if short == 0 {
+		t.Error("no 65-byte P-521 key was exercised")
+	}
+	t.Logf("decoded %d private keys, %d of them 65-byte P-521 keys", keys, short)
 }

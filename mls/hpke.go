@@ -274,6 +274,9 @@ func circlSeal(suite circlhpke.Suite, pk circlkem.PublicKey, info, aad, plaintex
 // failure to decapsulate or decrypt is ErrDecryption. Callers use
 // decryptWithLabel.
 func (s *suite) hpkeOpen(k *hpkePrivateKey, enc, info, aad, ciphertext []byte) ([]byte, error) {
+	if k == nil {
+		return nil, fmt.Errorf("mls: HPKE OpenBase without a private key: %w", ErrInvalidPrivateKey)
+	}
 	if k.kem != s.kem {
 		return nil, fmt.Errorf("mls: HPKE key of KEM 0x%04x used with %v: %w", uint16(k.kem), s.id, ErrInvalidPrivateKey)
 	}

@@ -280,6 +280,9 @@ func TestHPKEKeySuiteMismatch(t *testing.T) {
 	if _, err := s4.hpkeOpen(k, enc, nil, nil, ct); !errors.Is(err, ErrInvalidPrivateKey) {
 		t.Errorf("X25519 key with an X448 suite: %v", err)
 	}
+	if _, err := s1.decryptWithLabel(nil, "L", nil, enc, ct); !errors.Is(err, ErrInvalidPrivateKey) {
+		t.Errorf("nil key: %v", err)
+	}
 }
 
 // TestHPKEShortP521Key checks that a P-521 private key whose leading zero

@@ -172,6 +172,9 @@ func leftPad(b []byte, size int) ([]byte, bool) {
 // sign is Signature.Sign of the suite's scheme over msg (RFC 9420
 // §5.1.2). Callers use signWithLabel.
 func (s *suite) sign(k *SigningKey, msg []byte) ([]byte, error) {
+	if k == nil {
+		return nil, fmt.Errorf("mls: signing without a key: %w", ErrInvalidPrivateKey)
+	}
 	if k.suite != s.id {
 		return nil, fmt.Errorf("mls: signing key of %v used with %v: %w", k.suite, s.id, ErrInvalidPrivateKey)
 	}

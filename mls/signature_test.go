@@ -84,6 +84,9 @@ func TestSigningKeySuiteMismatch(t *testing.T) {
 	if _, err := s3.signWithLabel(k, "L", nil); !errors.Is(err, ErrInvalidPrivateKey) {
 		t.Errorf("suite 1 key with suite 3: %v", err)
 	}
+	if _, err := s3.signWithLabel(nil, "L", nil); !errors.Is(err, ErrInvalidPrivateKey) {
+		t.Errorf("nil key: %v", err)
+	}
 	if _, err := CipherSuite(0x0a0a).GenerateSigningKey(); !errors.Is(err, ErrUnsupportedCipherSuite) {
 		t.Errorf("GenerateSigningKey(GREASE suite) = %v", err)
 	}
