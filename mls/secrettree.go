@@ -107,7 +107,10 @@ func newSecretTree(s *suite, encryptionSecret secret, leaves uint32, limits secr
 // that arrive later, and bounded by the tree's limits. The returned key and
 // nonce are consumed: the tree deletes its copy, so a second request for
 // the same generation fails with ErrGenerationConsumed. The caller zeroes
-// them after use.
+// them after use. A key is consumed even if the message then fails to
+// decrypt (§9.2 only requires deletion after success): so a member that
+// forges a message under another's leaf can burn that one generation, no
+// more, while a key can never be handed out twice.
 func (t *secretTree) get(leaf LeafIndex, kind ratchetKind, generation uint32) (keyNonce, error) {
 	r, err := t.ratchet(leaf, kind)
 	if err != nil {
