@@ -32,10 +32,13 @@ type wirePathElem struct {
 // read is a no-op and err holds the failure; decoders therefore need not
 // check after each read, only where a value decides what comes next.
 //
-// Readers never allocate more than the input they hold: every length is
-// checked against the remaining input before anything is read, byte fields
-// are copied out of the input only once they are known to be there, and
-// vectors of items grow one decoded item at a time.
+// Readers allocate at most a constant factor of their input: every length
+// is checked against the remaining input before anything is read, byte
+// fields are copied out of the input only once they are known to be there,
+// and a vector reserves room for at most one item per input byte (see
+// readVector). The factor is the size of the Go value of the smallest
+// encodable item over its encoding; the worst is 32 (a 3-byte
+// PreSharedKeyID), which TestWireDecodeAllocBound checks.
 type wireReader struct {
 	s       cryptobyte.String
 	err     *wireError
@@ -225,6 +228,35 @@ func (r *wireReader) vector(name string, item func(r *wireReader)) {
 	if r.err == nil {
 		r.s = rest
 	}
+}
+
+// readVector reads a vector<V> of items decoded one by one by dec into a
+// non-nil slice. Items are decoded in place in the slice (a local variable
+// passed to dec would escape to the heap, one allocation per item). Once
+// the first item is decoded, room is reserved for as many items of its
+// size as the vector can hold, so that a vector of similar items is
+// allocated about once; since every item takes at least one byte of input,
+// the reservation never exceeds one item per input byte.
+func readVector[T any](r *wireReader, name string, dec func(v *T, r *wireReader)) []T {
+	items := []T{}
+	r.vector(name, func(r *wireReader) {
+		left := len(r.s)
+		var zero T
+		items = append(items, zero)
+		dec(&items[len(items)-1], r)
+		if !r.ok() {
+			items = items[:len(items)-1]
+			return
+		}
+		if len(items) == 1 {
+			if used := left - len(r.s); used > 0 && left/used > cap(items) {
+				grown := make([]T, 1, left/used)
+				grown[0] = items[0]
+				items = grown
+			}
+		}
+	})
+	return items
 }
 
 // optional reads the presence octet of optional<T> (RFC 9420 §2.1.1),

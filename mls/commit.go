@@ -26,14 +26,7 @@ func (c *Commit) marshal(b *cryptobyte.Builder) {
 
 // unmarshal reads the Commit struct of RFC 9420 §12.4.
 func (c *Commit) unmarshal(r *wireReader) {
-	c.Proposals = []ProposalOrRef{}
-	r.vector("proposals", func(r *wireReader) {
-		var p ProposalOrRef
-		p.unmarshal(r)
-		if r.ok() {
-			c.Proposals = append(c.Proposals, p)
-		}
-	})
+	c.Proposals = readVector(r, "proposals", (*ProposalOrRef).unmarshal)
 	if r.optional("path") {
 		c.Path = new(UpdatePath)
 		r.field("path", c.Path.unmarshal)

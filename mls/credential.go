@@ -73,13 +73,8 @@ func (c *Credential) unmarshal(r *wireReader) {
 	case CredentialTypeBasic:
 		r.opaque("identity", &c.Identity)
 	case CredentialTypeX509:
-		c.Certificates = [][]byte{}
-		r.vector("certificates", func(r *wireReader) {
-			var cert []byte
-			r.opaque("cert_data", &cert)
-			if r.ok() {
-				c.Certificates = append(c.Certificates, cert)
-			}
+		c.Certificates = readVector(r, "certificates", func(cert *[]byte, r *wireReader) {
+			r.opaque("cert_data", cert)
 		})
 	default:
 		r.opaque("credential_data", &c.Data)

@@ -96,14 +96,9 @@ func marshalExtensions(b *cryptobyte.Builder, exts []Extension) {
 // unmarshalExtensions reads Extension extensions<V> into a non-nil slice and
 // rejects a list with two extensions of one type.
 func unmarshalExtensions(r *wireReader, name string, out *[]Extension) {
-	exts := []Extension{}
-	r.vector(name, func(r *wireReader) {
-		var e Extension
+	exts := readVector(r, name, func(e *Extension, r *wireReader) {
 		readUint16(r, "extension_type", &e.Type)
 		r.opaque("extension_data", &e.Data)
-		if r.ok() {
-			exts = append(exts, e)
-		}
 	})
 	if !r.ok() {
 		return
@@ -168,15 +163,9 @@ func marshalExternalSenders(senders []ExternalSender) ([]byte, error) {
 // unmarshalExternalSenders decodes the data of an external_senders
 // extension.
 func unmarshalExternalSenders(data []byte) ([]ExternalSender, error) {
-	senders := []ExternalSender{}
+	var senders []ExternalSender
 	err := unmarshalWire("external_senders", data, func(r *wireReader) {
-		r.vector("external_senders", func(r *wireReader) {
-			var es ExternalSender
-			es.unmarshal(r)
-			if r.ok() {
-				senders = append(senders, es)
-			}
-		})
+		senders = readVector(r, "external_senders", (*ExternalSender).unmarshal)
 	})
 	if err != nil {
 		return nil, err
@@ -227,11 +216,5 @@ func marshalUint16List[T ~uint16](b *cryptobyte.Builder, list []T) {
 // unmarshalUint16List reads a vector<V> of 16-bit code points into a
 // non-nil slice.
 func unmarshalUint16List[T ~uint16](r *wireReader, name string, out *[]T) {
-	list := []T{}
-	r.vector(name, func(r *wireReader) {
-		var v T
-		readUint16(r, "", &v)
-		list = append(list, v)
-	})
-	*out = list
+	*out = readVector(r, name, func(v *T, r *wireReader) { readUint16(r, "", v) })
 }

@@ -6,26 +6,41 @@ import (
 	"testing"
 )
 
-// wireKind names a wire structure that a vector field holds, with a
-// function that decodes it and encodes the result again.
+// wireKind names a wire structure that a vector field holds. decode
+// decodes it and returns a function that encodes the decoded value.
 type wireKind struct {
-	name      string
-	roundTrip func(data []byte) ([]byte, error)
+	name   string
+	decode func(data []byte) (encode func() ([]byte, error), err error)
 	// check, if set, inspects the decoded value (for example that an
 	// MLSMessage has the expected wire format) and returns a problem.
 	check func(data []byte) string
 }
 
+// roundTrip decodes data and encodes the result again.
+func (k wireKind) roundTrip(data []byte) ([]byte, error) {
+	encode, err := k.decode(data)
+	if err != nil {
+		return nil, err
+	}
+	return encode()
+}
+
+// wireDecoder makes the decode function of a wireKind from a decoder and
+// the matching encoder.
+func wireDecoder[T any](dec func([]byte) (T, error), enc func(T) ([]byte, error)) func([]byte) (func() ([]byte, error), error) {
+	return func(data []byte) (func() ([]byte, error), error) {
+		v, err := dec(data)
+		if err != nil {
+			return nil, err
+		}
+		return func() ([]byte, error) { return enc(v) }, nil
+	}
+}
+
 func wireMessageKind(wf WireFormat, ct ContentType) wireKind {
 	return wireKind{
-		name: "MLSMessage(" + wf.String() + ")",
-		roundTrip: func(data []byte) ([]byte, error) {
-			m, err := UnmarshalMLSMessage(data)
-			if err != nil {
-				return nil, err
-			}
-			return m.Marshal()
-		},
+		name:   "MLSMessage(" + wf.String() + ")",
+		decode: wireDecoder(UnmarshalMLSMessage, (*MLSMessage).Marshal),
 		check: func(data []byte) string {
 			m, err := UnmarshalMLSMessage(data)
 			if err != nil {
@@ -45,94 +60,28 @@ func wireMessageKind(wf WireFormat, ct ContentType) wireKind {
 func wireProposalBodyKind(t ProposalType) wireKind {
 	return wireKind{
 		name: t.String() + " proposal",
-		roundTrip: func(data []byte) ([]byte, error) {
+		decode: func(data []byte) (func() ([]byte, error), error) {
 			p := newProposal(t)
 			if err := unmarshalWire(t.String(), data, p.unmarshalBody); err != nil {
 				return nil, err
 			}
-			return marshalWire(t.String(), p.marshalBody)
+			return func() ([]byte, error) { return marshalWire(t.String(), p.marshalBody) }, nil
 		},
 	}
 }
 
 var (
-	wireKindMLSMessage = wireKind{name: "MLSMessage", roundTrip: func(data []byte) ([]byte, error) {
-		m, err := UnmarshalMLSMessage(data)
-		if err != nil {
-			return nil, err
-		}
-		return m.Marshal()
-	}}
-	wireKindRatchetTree = wireKind{name: "ratchet tree", roundTrip: func(data []byte) ([]byte, error) {
-		nodes, err := unmarshalRatchetTree(data)
-		if err != nil {
-			return nil, err
-		}
-		return marshalRatchetTree(nodes)
-	}}
-	wireKindGroupSecrets = wireKind{name: "GroupSecrets", roundTrip: func(data []byte) ([]byte, error) {
-		gs, err := unmarshalGroupSecrets(data)
-		if err != nil {
-			return nil, err
-		}
-		return marshalGroupSecrets(gs)
-	}}
-	wireKindCommit = wireKind{name: "Commit", roundTrip: func(data []byte) ([]byte, error) {
-		c, err := unmarshalCommit(data)
-		if err != nil {
-			return nil, err
-		}
-		return marshalCommit(c)
-	}}
-	wireKindProposal = wireKind{name: "Proposal", roundTrip: func(data []byte) ([]byte, error) {
-		p, err := unmarshalProposalBytes(data)
-		if err != nil {
-			return nil, err
-		}
-		return marshalProposalBytes(p)
-	}}
-	wireKindKeyPackage = wireKind{name: "KeyPackage", roundTrip: func(data []byte) ([]byte, error) {
-		kp, err := UnmarshalKeyPackage(data)
-		if err != nil {
-			return nil, err
-		}
-		return kp.Marshal()
-	}}
-	wireKindWelcome = wireKind{name: "Welcome", roundTrip: func(data []byte) ([]byte, error) {
-		w, err := UnmarshalWelcome(data)
-		if err != nil {
-			return nil, err
-		}
-		return w.Marshal()
-	}}
-	wireKindGroupInfo = wireKind{name: "GroupInfo", roundTrip: func(data []byte) ([]byte, error) {
-		gi, err := UnmarshalGroupInfo(data)
-		if err != nil {
-			return nil, err
-		}
-		return gi.Marshal()
-	}}
-	wireKindUpdatePath = wireKind{name: "UpdatePath", roundTrip: func(data []byte) ([]byte, error) {
-		p, err := unmarshalUpdatePath(data)
-		if err != nil {
-			return nil, err
-		}
-		return marshalUpdatePath(p)
-	}}
-	wireKindAuthenticatedContent = wireKind{name: "AuthenticatedContent", roundTrip: func(data []byte) ([]byte, error) {
-		ac, err := unmarshalAuthenticatedContent(data)
-		if err != nil {
-			return nil, err
-		}
-		return marshalAuthenticatedContent(ac)
-	}}
-	wireKindGroupContext = wireKind{name: "GroupContext", roundTrip: func(data []byte) ([]byte, error) {
-		gc, err := unmarshalGroupContext(data)
-		if err != nil {
-			return nil, err
-		}
-		return marshalGroupContext(gc)
-	}}
+	wireKindMLSMessage           = wireKind{name: "MLSMessage", decode: wireDecoder(UnmarshalMLSMessage, (*MLSMessage).Marshal)}
+	wireKindRatchetTree          = wireKind{name: "ratchet tree", decode: wireDecoder(unmarshalRatchetTree, marshalRatchetTree)}
+	wireKindGroupSecrets         = wireKind{name: "GroupSecrets", decode: wireDecoder(unmarshalGroupSecrets, marshalGroupSecrets)}
+	wireKindCommit               = wireKind{name: "Commit", decode: wireDecoder(unmarshalCommit, marshalCommit)}
+	wireKindProposal             = wireKind{name: "Proposal", decode: wireDecoder(unmarshalProposalBytes, marshalProposalBytes)}
+	wireKindKeyPackage           = wireKind{name: "KeyPackage", decode: wireDecoder(UnmarshalKeyPackage, (*KeyPackage).Marshal)}
+	wireKindWelcome              = wireKind{name: "Welcome", decode: wireDecoder(UnmarshalWelcome, (*Welcome).Marshal)}
+	wireKindGroupInfo            = wireKind{name: "GroupInfo", decode: wireDecoder(UnmarshalGroupInfo, (*GroupInfo).Marshal)}
+	wireKindUpdatePath           = wireKind{name: "UpdatePath", decode: wireDecoder(unmarshalUpdatePath, marshalUpdatePath)}
+	wireKindAuthenticatedContent = wireKind{name: "AuthenticatedContent", decode: wireDecoder(unmarshalAuthenticatedContent, marshalAuthenticatedContent)}
+	wireKindGroupContext         = wireKind{name: "GroupContext", decode: wireDecoder(unmarshalGroupContext, marshalGroupContext)}
 )
 
 // checkWireRoundTrip decodes data as k and requires that encoding the

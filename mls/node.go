@@ -28,11 +28,8 @@ func (p *ParentNode) marshal(b *cryptobyte.Builder) {
 func (p *ParentNode) unmarshal(r *wireReader) {
 	r.opaque("encryption_key", &p.EncryptionKey)
 	r.opaque("parent_hash", &p.ParentHash)
-	p.UnmergedLeaves = []LeafIndex{}
-	r.vector("unmerged_leaves", func(r *wireReader) {
-		var l LeafIndex
-		readUint32(r, "", &l)
-		p.UnmergedLeaves = append(p.UnmergedLeaves, l)
+	p.UnmergedLeaves = readVector(r, "unmerged_leaves", func(l *LeafIndex, r *wireReader) {
+		readUint32(r, "", l)
 	})
 }
 
@@ -111,18 +108,18 @@ func marshalRatchetTree(nodes []*Node) ([]byte, error) {
 // receiver check of §12.4.3.3), and leaves and parents are at even and odd
 // indices. The receiver extends the tree with blanks to 2^(d+1)-1 nodes.
 func unmarshalRatchetTree(data []byte) ([]*Node, error) {
-	nodes := []*Node{}
+	var nodes []*Node
 	err := unmarshalWire("ratchet tree", data, func(r *wireReader) {
-		r.vector("ratchet_tree", func(r *wireReader) {
-			var n *Node
+		i := 0
+		nodes = readVector(r, "ratchet_tree", func(n **Node, r *wireReader) {
 			if r.optional("") {
-				n = new(Node)
-				n.unmarshal(r)
-				if r.ok() && (n.Leaf != nil) != (len(nodes)%2 == 0) {
+				*n = new(Node)
+				(*n).unmarshal(r)
+				if r.ok() && ((*n).Leaf != nil) != (i%2 == 0) {
 					r.failf(ErrMalformed, "", "a leaf must be at an even index, a parent at an odd one")
 				}
 			}
-			nodes = append(nodes, n)
+			i++
 		})
 		if !r.ok() {
 			return

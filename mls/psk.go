@@ -124,13 +124,5 @@ func marshalPreSharedKeyIDs(b *cryptobyte.Builder, psks []PreSharedKeyID) {
 // unmarshalPreSharedKeyIDs reads PreSharedKeyID psks<V> into a non-nil
 // slice.
 func unmarshalPreSharedKeyIDs(r *wireReader, name string, out *[]PreSharedKeyID) {
-	psks := []PreSharedKeyID{}
-	r.vector(name, func(r *wireReader) {
-		var p PreSharedKeyID
-		p.unmarshal(r)
-		if r.ok() {
-			psks = append(psks, p)
-		}
-	})
-	*out = psks
+	*out = readVector(r, name, (*PreSharedKeyID).unmarshal)
 }

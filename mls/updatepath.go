@@ -42,14 +42,7 @@ func (n *UpdatePathNode) marshal(b *cryptobyte.Builder) {
 
 func (n *UpdatePathNode) unmarshal(r *wireReader) {
 	r.opaque("encryption_key", &n.EncryptionKey)
-	n.EncryptedPathSecret = []HPKECiphertext{}
-	r.vector("encrypted_path_secret", func(r *wireReader) {
-		var c HPKECiphertext
-		c.unmarshal(r)
-		if r.ok() {
-			n.EncryptedPathSecret = append(n.EncryptedPathSecret, c)
-		}
-	})
+	n.EncryptedPathSecret = readVector(r, "encrypted_path_secret", (*HPKECiphertext).unmarshal)
 }
 
 // UpdatePath is the committer's new leaf node and new keys for the parent
@@ -70,14 +63,7 @@ func (p *UpdatePath) marshal(b *cryptobyte.Builder) {
 
 func (p *UpdatePath) unmarshal(r *wireReader) {
 	r.field("leaf_node", p.LeafNode.unmarshal)
-	p.Nodes = []UpdatePathNode{}
-	r.vector("nodes", func(r *wireReader) {
-		var n UpdatePathNode
-		n.unmarshal(r)
-		if r.ok() {
-			p.Nodes = append(p.Nodes, n)
-		}
-	})
+	p.Nodes = readVector(r, "nodes", (*UpdatePathNode).unmarshal)
 }
 
 // marshalUpdatePath encodes an UpdatePath struct.

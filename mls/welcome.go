@@ -49,14 +49,7 @@ func (w *Welcome) marshal(b *cryptobyte.Builder) {
 // unmarshal reads the Welcome struct of RFC 9420 §12.4.3.1.
 func (w *Welcome) unmarshal(r *wireReader) {
 	readUint16(r, "cipher_suite", &w.CipherSuite)
-	w.Secrets = []EncryptedGroupSecrets{}
-	r.vector("secrets", func(r *wireReader) {
-		var e EncryptedGroupSecrets
-		e.unmarshal(r)
-		if r.ok() {
-			w.Secrets = append(w.Secrets, e)
-		}
-	})
+	w.Secrets = readVector(r, "secrets", (*EncryptedGroupSecrets).unmarshal)
 	r.opaque("encrypted_group_info", &w.EncryptedGroupInfo)
 }
 
