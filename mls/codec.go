@@ -62,10 +62,15 @@ func unmarshalWire(what string, data []byte, dec func(r *wireReader)) error {
 	return nil
 }
 
+// marshalWireInitialSize is the capacity the output of marshalWire starts
+// with: enough for a typical KeyPackage, GroupInfo or small commit, so that
+// most encodings allocate their output once instead of growing it.
+const marshalWireInitialSize = 512
+
 // marshalWire runs enc on a fresh builder and returns what it wrote, or the
 // first error set on the builder, as an error naming what.
 func marshalWire(what string, enc func(b *cryptobyte.Builder)) ([]byte, error) {
-	b := cryptobyte.NewBuilder(nil)
+	b := cryptobyte.NewBuilder(make([]byte, 0, marshalWireInitialSize))
 	enc(b)
 	out, err := b.Bytes()
 	if err != nil {
