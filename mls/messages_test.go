@@ -3,6 +3,7 @@ package mls
 import (
 	"bytes"
 	"fmt"
+	"sync"
 	"testing"
 )
 
@@ -130,6 +131,22 @@ type messagesVector struct {
 	PrivateMessage                 hexBytes `json:"private_message"`
 }
 
+var (
+	wireMessagesOnce  sync.Once
+	wireMessagesCases []messagesVector
+)
+
+// wireMessagesVectors loads testdata/messages.json once for all the tests,
+// fuzz targets and benchmarks that use it. Callers must not modify it.
+func wireMessagesVectors(t testing.TB) []messagesVector {
+	t.Helper()
+	wireMessagesOnce.Do(func() { loadVectors(t, "messages.json", &wireMessagesCases) })
+	if wireMessagesCases == nil {
+		t.Fatal("messages.json did not load")
+	}
+	return wireMessagesCases
+}
+
 // messagesVectorCount is the number of cases in testdata/messages.json.
 const messagesVectorCount = 300
 
@@ -169,8 +186,7 @@ func (v *messagesVector) fields() []struct {
 // cases, every one of the 17 fields decodes as its structure and
 // re-encodes to the same bytes.
 func TestMessagesVectors(t *testing.T) {
-	var cases []messagesVector
-	loadVectors(t, "messages.json", &cases)
+	cases := wireMessagesVectors(t)
 	if len(cases) != messagesVectorCount {
 		t.Fatalf("messages.json holds %d cases, want %d", len(cases), messagesVectorCount)
 	}

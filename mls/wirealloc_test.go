@@ -146,8 +146,7 @@ func TestWireDecodeAllocBound(t *testing.T) {
 	for _, in := range wireHostileInputs(t) {
 		samples = append(samples, sample(in))
 	}
-	var cases []messagesVector
-	loadVectors(t, "messages.json", &cases)
+	cases := wireMessagesVectors(t)
 	for _, i := range []int{0, 150, 299} {
 		for _, f := range cases[i].fields() {
 			samples = append(samples, sample{fmt.Sprintf("messages.json case %d %s", i, f.name), f.kind, f.data})

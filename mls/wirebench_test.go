@@ -18,8 +18,7 @@ type wireBenchSample struct {
 // (KeyPackage) and message-protection.json (Commit), with the suite 0x0001
 // Commit of message-protection.json beside it for a like-for-like size.
 func wireBenchSamples(b *testing.B) (keyPackages, commits []wireBenchSample) {
-	var msgs []messagesVector
-	loadVectors(b, "messages.json", &msgs)
+	msgs := wireMessagesVectors(b)
 	var welcomes []struct {
 		CipherSuite CipherSuite `json:"cipher_suite"`
 		KeyPackage  hexBytes    `json:"key_package"`

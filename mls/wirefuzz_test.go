@@ -16,8 +16,7 @@ import (
 // the first cases of messages.json and the messages of welcome.json.
 func wireFuzzSeeds(f *testing.F) []messagesVector {
 	f.Helper()
-	var cases []messagesVector
-	loadVectors(f, "messages.json", &cases)
+	cases := wireMessagesVectors(f)
 	// One case per suite in each third of the file is enough to reach
 	// every structure; the fuzzer mutates from there.
 	return []messagesVector{cases[0], cases[1], cases[100], cases[200], cases[299]}

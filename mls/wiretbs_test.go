@@ -306,8 +306,7 @@ func TestLeafNodeAndKeyPackageTBS(t *testing.T) {
 // the full encodings without the trailing signature, as RFC 9420 §7.2, §10
 // and §12.4.3 define them.
 func TestTBSPrefixes(t *testing.T) {
-	var cases []messagesVector
-	loadVectors(t, "messages.json", &cases)
+	cases := wireMessagesVectors(t)
 	ran := 0
 	withSig := func(tbs, sig []byte) []byte {
 		out, err := tlscodec.Marshal(func(b *cryptobyte.Builder) {

@@ -317,3 +317,31 @@ func TestWireEnumStrings(t *testing.T) {
 		}
 	}
 }
+
+// TestWireDecodedValuesDoNotAliasInput decodes every MLSMessage field of a
+// messages.json case, overwrites the input, and requires that the decoded
+// values still encode to the original bytes.
+func TestWireDecodedValuesDoNotAliasInput(t *testing.T) {
+	cases := wireMessagesVectors(t)
+	ran := 0
+	for _, f := range cases[0].fields() {
+		if !strings.HasPrefix(f.kind.name, "MLSMessage") {
+			continue
+		}
+		in := bytes.Clone(f.data)
+		m, err := UnmarshalMLSMessage(in)
+		if err != nil {
+			t.Fatalf("%s: %v", f.name, err)
+		}
+		for i := range in {
+			in[i] = 0xff
+		}
+		out, err := m.Marshal()
+		if err != nil || !bytes.Equal(out, f.data) {
+			t.Errorf("%s: decoded value changed with its input (%v)", f.name, err)
+			continue
+		}
+		ran++
+	}
+	requireCount(t, "messages.json case 0 (MLSMessage fields)", ran, 7)
+}
