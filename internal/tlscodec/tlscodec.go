@@ -88,16 +88,53 @@ func ReadVarint(s *cryptobyte.String, out *uint64) bool {
 
 // AddVector appends a vector with a variable-size length header (the
 // `<V>` of RFC 9420) whose body is written by f.
+//
+// The body is written straight into b behind a reserved 4-byte header; once
+// its length is known the header is written in its minimal form and the body
+// moved down over the unused header bytes. This costs a memmove of the body
+// but no allocation or second buffer. f must only append to the builder it
+// is given.
 func AddVector(b *cryptobyte.Builder, f cryptobyte.BuilderContinuation) {
-	child := cryptobyte.NewBuilder(nil)
-	f(child)
-	body, err := child.Bytes()
+	b.AddUint32(0)
+	head, err := b.Bytes()
 	if err != nil {
-		b.SetError(err)
 		return
 	}
-	AddVarint(b, uint64(len(body)))
-	b.AddBytes(body)
+	start := len(head)
+	f(b)
+	all, err := b.Bytes()
+	if err != nil {
+		return
+	}
+	if len(all) < start {
+		b.SetError(errors.New("tlscodec: vector body removed its own length header"))
+		return
+	}
+	n := len(all) - start
+	hdr := all[start-4 : start]
+	var k int
+	switch {
+	case n < 1<<6:
+		hdr[0] = byte(n)
+		k = 1
+	case n < 1<<14:
+		hdr[0] = byte(n>>8) | 0x40
+		hdr[1] = byte(n)
+		k = 2
+	case n <= MaxVarint:
+		hdr[0] = byte(n>>24) | 0x80
+		hdr[1] = byte(n >> 16)
+		hdr[2] = byte(n >> 8)
+		hdr[3] = byte(n)
+		k = 4
+	default:
+		b.SetError(ErrTooLong)
+		return
+	}
+	if k < 4 {
+		copy(all[start-4+k:], all[start:])
+		b.Unwrite(4 - k)
+	}
 }
 
 // AddOpaque appends opaque data<V>.
@@ -115,6 +152,50 @@ func ReadVector(s *cryptobyte.String, out *cryptobyte.String) bool {
 		return false
 	}
 	return s.ReadBytes((*[]byte)(out), int(n))
+}
+
+// VectorProblem describes, in a few words for an error message, why
+// ReadVector fails at the start of s: "truncated length", "invalid length
+// prefix 0b11", "non-minimal length 5 in 2 bytes" or "length 300 exceeds the
+// 12 bytes left". It returns "" if a vector can be read from s.
+func VectorProblem(s []byte) string {
+	if len(s) == 0 {
+		return "truncated length"
+	}
+	size := 1 << (s[0] >> 6)
+	if size == 8 {
+		return "invalid length prefix 0b11"
+	}
+	if len(s) < size {
+		return "truncated length"
+	}
+	in := cryptobyte.String(s)
+	var n uint64
+	if !ReadVarint(&in, &n) {
+		v := uint64(s[0] & 0x3f)
+		for _, c := range s[1:size] {
+			v = v<<8 | uint64(c)
+		}
+		return fmt.Sprintf("non-minimal length %d in %d bytes", v, size)
+	}
+	if n > uint64(len(in)) {
+		return fmt.Sprintf("length %d exceeds the %d bytes left", n, len(in))
+	}
+	return ""
+}
+
+// VarintLen returns the size of the minimal encoding of v (1, 2 or 4
+// bytes), or 0 if v is above MaxVarint.
+func VarintLen(v uint64) int {
+	switch {
+	case v < 1<<6:
+		return 1
+	case v < 1<<14:
+		return 2
+	case v <= MaxVarint:
+		return 4
+	}
+	return 0
 }
 
 // ReadOpaque reads opaque data<V> into a fresh copy, so that the result does
