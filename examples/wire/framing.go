@@ -70,3 +70,19 @@ func readLength(r *bufio.Reader) (uint64, error) {
 	}
 	return 0, fmt.Errorf("%w: frame length longer than 10 bytes", ErrMalformed)
 }
+
+// UnmarshalServerMessage decodes a control frame body from the relay.
+func UnmarshalServerMessage(b []byte, m *ServerMessage) error {
+	if err := proto.Unmarshal(b, m); err != nil {
+		return fmt.Errorf("%w: ServerMessage: %w", ErrMalformed, err)
+	}
+	return nil
+}
+
+// UnmarshalClientMessage decodes a control frame body from a client.
+func UnmarshalClientMessage(b []byte, m *ClientMessage) error {
+	if err := proto.Unmarshal(b, m); err != nil {
+		return fmt.Errorf("%w: ClientMessage: %w", ErrMalformed, err)
+	}
+	return nil
+}
