@@ -49,12 +49,8 @@ func (c *Conn) SendMedia(m *Media) error {
 	if len(m.Payload) > c.cfg.MaxFrame {
 		return ErrFrameTooLarge
 	}
-	bp := c.bufs.Get().(*[]byte)
+	bp := c.encodeMedia(m)
 	defer c.bufs.Put(bp)
-	src := m.Source
-	m.Source = 0
-	*bp = wire.AppendMedia((*bp)[:0], m)
-	m.Source = src
 	err := c.conn.SendDatagram(*bp) // copies
 	var tooLarge *quic.DatagramTooLargeError
 	if errors.As(err, &tooLarge) {
@@ -65,6 +61,16 @@ func (c *Conn) SendMedia(m *Media) error {
 	}
 	c.stats.sent.Add(1)
 	return nil
+}
+
+// encodeMedia encodes m, without its Source, into a pooled buffer; the
+// caller puts it back. It does not allocate once the pool is warm.
+func (c *Conn) encodeMedia(m *Media) *[]byte {
+	bp := c.bufs.Get().(*[]byte)
+	frame := *m
+	frame.Source = 0
+	*bp = wire.AppendMedia((*bp)[:0], &frame)
+	return bp
 }
 
 func (c *Conn) sendMediaStream(b []byte) error {
