@@ -5,20 +5,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sealroom/sealroom/examples/internal/relay"
 	"github.com/sealroom/sealroom/examples/internal/transport"
 )
 
 func pair(tb testing.TB) (snd, rcv *transport.Conn) {
 	tb.Helper()
-	srv, err := relay.New(relay.Options{})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	if err := srv.Start("127.0.0.1:0"); err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { srv.Close() })
+	srv := startRelay(tb)
 	pin := srv.CertificateSHA256()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
