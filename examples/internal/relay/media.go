@@ -30,7 +30,7 @@ func (s *session) acceptMediaStreams() {
 		if err != nil {
 			return
 		}
-		go s.readMediaStream(st)
+		s.wg.Go(func() { s.readMediaStream(st) })
 	}
 }
 
@@ -52,7 +52,7 @@ func (s *session) readMediaStream(st *quic.ReceiveStream) {
 
 func (s *session) rejectMedia(e *protoError) {
 	s.srv.stats.mediaRejected.Add(1)
-	s.log.Debug("media refused", "client", s.clientID, "code", e.code.String(), "why", e.msg)
+	s.log.Debug("media refused", "client", s.name(), "code", e.code.String(), "why", e.msg)
 	s.notify(encode(errorMessage(0, e)))
 }
 

@@ -35,10 +35,23 @@ type session struct {
 	killOnce sync.Once
 	done     chan struct{}
 
-	// Set once by a successful Hello, under the room's lock.
+	// Set once by a successful Hello, under the room's lock: clientID and
+	// source first, then room. Goroutines other than the control reader
+	// read them only after seeing room set (see name).
 	room     atomic.Pointer[room]
 	clientID string
 	source   uint32
+
+	// wg tracks the goroutines reading media streams.
+	wg sync.WaitGroup
+}
+
+// name is the client id for logs, from any goroutine ("" before Hello).
+func (s *session) name() string {
+	if s.room.Load() == nil {
+		return ""
+	}
+	return s.clientID
 }
 
 // outFrame is one control frame to write, or (close set) the order to
@@ -79,17 +92,16 @@ func (s *session) run() {
 		s.kill(wire.CloseProtocolError, "no control stream")
 		return
 	}
-	var wg sync.WaitGroup
-	wg.Go(func() { s.writeControl(stream) })
-	wg.Go(s.writeMedia)
-	wg.Go(s.readDatagrams)
-	wg.Go(s.acceptMediaStreams)
+	s.wg.Go(func() { s.writeControl(stream) })
+	s.wg.Go(s.writeMedia)
+	s.wg.Go(s.readDatagrams)
+	s.wg.Go(s.acceptMediaStreams)
 	s.readControl(stream)
 	if r := s.room.Load(); r != nil {
 		r.leave(s)
 	}
 	s.kill(wire.CloseNormal, "")
-	wg.Wait()
+	s.wg.Wait()
 	s.log.Info("disconnected", "client", s.clientID)
 }
 
@@ -125,14 +137,14 @@ func (s *session) writeControl(stream *quic.Stream) {
 // a client that lets its queue fill is disconnected.
 func (s *session) send(b []byte) {
 	if s.ctrlBytes.Add(int64(len(b))) > int64(s.srv.opts.ControlQueueBytes) {
-		s.log.Info("control queue full, disconnecting", "client", s.clientID)
+		s.log.Info("control queue full, disconnecting", "client", s.name())
 		s.kill(wire.CloseTooSlow, "control queue full")
 		return
 	}
 	select {
 	case s.ctrlQ <- outFrame{b: b}:
 	default:
-		s.log.Info("control queue full, disconnecting", "client", s.clientID)
+		s.log.Info("control queue full, disconnecting", "client", s.name())
 		s.kill(wire.CloseTooSlow, "control queue full")
 	}
 }
@@ -191,7 +203,7 @@ func errorMessage(reqID uint64, e *protoError) *wire.ServerMessage {
 }
 
 func (s *session) sendError(reqID uint64, e *protoError) {
-	s.log.Debug("refused", "client", s.clientID, "request", reqID, "code", e.code.String(), "why", e.msg)
+	s.log.Debug("refused", "client", s.name(), "request", reqID, "code", e.code.String(), "why", e.msg)
 	s.send(encode(errorMessage(reqID, e)))
 }
 

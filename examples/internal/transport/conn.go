@@ -3,7 +3,9 @@ package transport
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
+	"net"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -208,15 +210,22 @@ func (c *Conn) write(ctx context.Context, m *wire.ClientMessage) error {
 	}
 	deadline, _ := ctx.Deadline()
 	c.stream.SetWriteDeadline(deadline)
-	if _, err := c.stream.Write(b); err != nil {
-		select {
-		case <-c.done:
-			return c.err
-		default:
-		}
-		return fmt.Errorf("transport: write control stream: %w", err)
+	n, err := c.stream.Write(b)
+	if err == nil {
+		return nil
 	}
-	return nil
+	select {
+	case <-c.done:
+		return c.err
+	default:
+	}
+	if ne, ok := errors.AsType[net.Error](err); ok && ne.Timeout() && n == 0 {
+		return context.DeadlineExceeded // nothing written: the stream is intact
+	}
+	// Part of a frame went out: the stream cannot carry another.
+	err = fmt.Errorf("transport: write control stream: %w", err)
+	c.fail(err)
+	return err
 }
 
 // readControl reads the relay's control stream: answers go to the
