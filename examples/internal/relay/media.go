@@ -78,7 +78,8 @@ func (s *session) forward(d []byte) {
 	}
 	m.Source = s.source
 	if obs := s.srv.opts.MediaObserver; obs != nil {
-		obs(r.name, &m)
+		seen := m // escapes to the observer; m stays on the stack
+		obs(r.name, &seen)
 	}
 	out := wire.AppendMedia(make([]byte, 0, wire.MediaSize(&m)), &m)
 	for _, peer := range *r.fanout.Load() {
