@@ -20,8 +20,9 @@ import "strconv"
 //	Opus  nothing
 //	VP8   the payload header of RFC 7741 §4.3: 10 bytes on key frames, 1 otherwise
 //	VP9   the first bytes of the uncompressed header (VP9 spec §6.2): key flag, size
-//	H.264 every NAL unit header (H.264 §7.3.1), 1 byte, 3-4 with SVC/MVC extensions
-//	H.265 every NAL unit header (H.265 §7.3.1.2), 2 bytes
+//	H.264 the NAL unit headers (H.264 §7.3.1) up to the first slice's: 1 byte
+//	      each, 3-4 with SVC/MVC extensions
+//	H.265 the NAL unit headers (H.265 §7.3.1.2) up to the first slice's: 2 bytes each
 //	AV1   every OBU header and extension (AV1 §5.3.2-5.3.3), plus the first
 //	      frame-header byte (frame_type, show_frame) of frame OBUs
 //
@@ -48,7 +49,10 @@ import "strconv"
 // to gather the NAL or OBU bodies into a contiguous buffer before encryption
 // (a copy of every frame on the hot path) and to send their lengths in clear;
 // copying them costs 1-4 bytes per NAL unit or OBU, keeps Seal zero-copy and
-// reveals no unit sizes. The receiver needs no reconstruction step: after
+// reveals no unit sizes. (For H.264 and H.265 only the headers up to the
+// first slice are needed, so the sender never scans slice data for start
+// codes; AV1 OBUs are walked by their sizes.) The receiver needs no
+// reconstruction step: after
 // decryption it re-derives the header bytes from the decrypted frame and
 // rejects the frame (ErrClearMismatch) unless they equal the authenticated
 // clear part, so what the relay routed on is what the decoder gets.
@@ -118,21 +122,28 @@ const (
 
 	// CodecH264: an H.264 access unit in the Annex B byte stream format
 	// (ITU-T H.264 Annex B: start codes 00 00 01 or 00 00 00 01). The clear
-	// part is every NAL unit header (§7.3.1, RFC 6184 §1.3) in order: the
-	// byte F|NRI|Type, followed for types 14 and 20 by the 3-byte SVC or MVC
-	// extension (G.7.3.1.1, H.7.3.1.1) and for type 21 by the 3-byte MVC or
-	// 2-byte 3D-AVC extension (J.7.3.1.1), which carry the temporal and
-	// dependency (spatial) layer ids. Key frames are IDR slices (type 5);
-	// SPS (type 7) tells a relay the decoder configuration travels in-band,
-	// which mediasoup and Janus also treat as a key frame. The payload is
-	// the whole access unit, unchanged.
+	// part is the NAL unit headers (§7.3.1, RFC 6184 §1.3) in order, from
+	// the first NAL unit up to and including the first VCL NAL unit (a
+	// slice, types 1-5, 20, 21): the byte F|NRI|Type, followed for types 14
+	// and 20 by the 3-byte SVC or MVC extension (G.7.3.1.1, H.7.3.1.1) and
+	// for type 21 by the 3-byte MVC or 2-byte 3D-AVC extension (J.7.3.1.1),
+	// which carry the temporal and dependency (spatial) layer ids. Key
+	// frames are IDR pictures (type 5, which all slices of the picture
+	// share, §7.4.1); SPS (type 7), which precedes the first slice,
+	// tells a relay the decoder configuration travels in-band (mediasoup and
+	// Janus treat it as a key frame). The headers of later slices and NAL
+	// units would add nothing, and leaving them out spares the sender a
+	// start-code scan of the slice data (see codec_annexb.go). The payload
+	// is the whole access unit, unchanged.
 	CodecH264
 
 	// CodecH265: an H.265 access unit in the Annex B byte stream format.
-	// The clear part is every 2-byte NAL unit header (H.265 §7.3.1.2, RFC
-	// 7798 §1.1.4: F, Type, LayerId, TID) in order: IRAP types 16-23 mark
-	// key frames, nuh_layer_id and TemporalId select layers. The payload is
-	// the whole access unit, unchanged.
+	// The clear part is the 2-byte NAL unit headers (H.265 §7.3.1.2, RFC
+	// 7798 §1.1.4: F, Type, LayerId, TID) in order, up to and including the
+	// first VCL NAL unit (types 0-31): IRAP types 16-23 mark key frames
+	// (every slice of a picture has the same type and TemporalId, §7.4.2.2),
+	// VPS and SPS in-band configuration, nuh_layer_id and TemporalId the
+	// layer. The payload is the whole access unit, unchanged.
 	CodecH265
 
 	// CodecAV1: an AV1 temporal unit in the low-overhead bitstream format

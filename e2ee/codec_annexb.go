@@ -6,8 +6,18 @@ import "bytes"
 // (H.264 Annex B, H.265 Annex B): every NAL unit is preceded by the start
 // code 00 00 01, optionally with leading zero bytes (00 00 00 01). Inside a
 // NAL unit emulation prevention (H.264 §7.4.1, H.265 §7.4.2) keeps 00 00 01
-// from occurring, so the next start code ends the unit. The policy needs the
-// header at the start of each NAL unit, nothing else.
+// from occurring, so the next start code ends the unit.
+//
+// The clear part is the NAL unit headers up to and including the first VCL
+// NAL unit (a coded slice), and no further. Nothing after it changes a
+// routing decision: all VCL NAL units of a picture share one nal_unit_type
+// (H.264 §7.4.1, IDR or not; H.265 §7.4.2.2) and one TemporalId (H.265
+// §7.4.2.2), and the parameter sets, SEI and delimiters a relay might look
+// for precede the first VCL NAL unit of an access unit (H.264 §7.4.1.2.3,
+// H.265 §7.4.2.4.4). Stopping there also means the start-code search never
+// enters slice data: the sender's and the receiver's cost is that of the
+// few bytes in front of the first slice, not of the whole frame, and the
+// number and sizes of the slices stay hidden.
 
 var annexBStartCode = []byte{0, 0, 1}
 
@@ -82,8 +92,9 @@ func newAnnexBIter(c Codec, b []byte) (annexBIter, fault) {
 }
 
 // next returns the header of the NAL unit at it.pos and moves to the next
-// one. The search for the next start code begins after the header, which
-// is copied whole.
+// one, or ends the walk (it.pos = -1) after the first VCL NAL unit or the
+// last NAL unit. The search for the next start code begins after the
+// header, which is copied whole.
 func (it *annexBIter) next() (off int, hdr []byte, f fault) {
 	off = it.pos
 	n, reason := nalHeaderLen(it.c, it.b[off:])
@@ -91,15 +102,28 @@ func (it *annexBIter) next() (off int, hdr []byte, f fault) {
 		return off, nil, fault{off, reason}
 	}
 	body := off + n
-	if j := bytes.Index(it.b[body:], annexBStartCode); j >= 0 {
-		it.pos = body + j + len(annexBStartCode)
-	} else {
-		it.pos = -1
+	it.pos = -1
+	if !nalIsVCL(it.c, it.b[off]) {
+		if j := bytes.Index(it.b[body:], annexBStartCode); j >= 0 {
+			it.pos = body + j + len(annexBStartCode)
+		}
 	}
 	return off, it.b[off:body], fault{}
 }
 
-// appendAnnexBHeaders appends the NAL unit headers of frame to dst.
+// nalIsVCL reports whether a NAL unit header starts a VCL NAL unit (a coded
+// slice): H.264 types 1-5, 20 and 21 (Table 7-1), H.265 types 0-31 (Table
+// 7-1).
+func nalIsVCL(c Codec, h0 byte) bool {
+	if c == CodecH265 {
+		return h0>>1&0x3f < h265FirstNonVCL
+	}
+	t := h0 & 0x1f
+	return t >= 1 && t <= h264TypeIDR || t == h264TypeSliceExt || t == h264TypeSlice3DAVC
+}
+
+// appendAnnexBHeaders appends the NAL unit headers of frame, up to and
+// including the first VCL NAL unit, to dst.
 func appendAnnexBHeaders(dst []byte, c Codec, frame []byte) ([]byte, error) {
 	it, f := newAnnexBIter(c, frame)
 	if !f.ok() {
@@ -120,7 +144,7 @@ func appendAnnexBHeaders(dst []byte, c Codec, frame []byte) ([]byte, error) {
 }
 
 // checkAnnexBHeaders reports whether clear is exactly the sequence of NAL
-// unit headers of frame.
+// unit headers of frame up to and including its first VCL NAL unit.
 func checkAnnexBHeaders(c Codec, clear, frame []byte) error {
 	it, f := newAnnexBIter(c, frame)
 	if !f.ok() {
@@ -138,23 +162,29 @@ func checkAnnexBHeaders(c Codec, clear, frame []byte) error {
 		k += len(hdr)
 	}
 	if k != len(clear) {
-		return mismatchError(c, len(frame), "clear part has more NAL unit headers than the frame")
+		return mismatchError(c, len(frame), "clear part has more NAL unit headers than the frame before its first slice")
 	}
 	return nil
 }
 
-// parseAnnexBClear parses a clear part made of NAL unit headers.
+// parseAnnexBClear parses a clear part made of NAL unit headers, of which
+// only the last may be that of a VCL NAL unit.
 func parseAnnexBClear(info *FrameInfo, clear []byte) error {
 	c := info.Codec
 	if len(clear) == 0 {
 		return clearError(c, 0, "no NAL unit header")
 	}
+	vcl := false
 	for k := 0; k < len(clear); {
+		if vcl {
+			return clearError(c, k, "NAL unit header after the first VCL NAL unit")
+		}
 		n, reason := nalHeaderLen(c, clear[k:])
 		if reason != "" {
 			return clearError(c, k, reason)
 		}
 		h := clear[k : k+n]
+		vcl = nalIsVCL(c, h[0])
 		info.Units++
 		if c == CodecH264 {
 			h264Info(info, h)

@@ -141,21 +141,28 @@ func TestVP9Superframe(t *testing.T) {
 
 func TestH264ExtensionHeaders(t *testing.T) {
 	au := unhex("00000001 09f0" + // AUD
+		"000001 67 4200" + // SPS
 		"000001 0e80a067" + // SVC prefix: dependency_id 2, temporal_id 3
+		"000001 65 8888" + // IDR slice of the base layer: the last header in clear
 		"000001 1480a067 aabbcc" + // SVC slice extension
-		"000001 14402b2b 11" + // MVC: temporal_id 5
-		"000001 158078 22" + // 3D-AVC: temporal_id 6
-		"000001 15402b2b 33" + // MVC in a type 21 NAL unit
-		"000001 65 8888") // IDR slice
-	info := roundTrip(t, CodecH264, au, unhex("09 0e80a067 1480a067 14402b2b 158078 15402b2b 65"))
-	if !info.Keyframe || info.Units != 7 || info.TemporalID != 3 || info.SpatialID != 2 {
+		"000001 65 8888") // a second slice
+	info := roundTrip(t, CodecH264, au, unhex("09 67 0e80a067 65"))
+	if !info.Keyframe || !info.ParameterSets || info.Units != 4 || info.TemporalID != 3 || info.SpatialID != 2 {
 		t.Fatalf("info %+v", info)
+	}
+	// Extension headers of slices: SVC, MVC, 3D-AVC, MVC in type 21.
+	for clear, c := range map[string]string{
+		"1480a067": "000001 1480a067 aabbcc", "14402b2b": "000001 14402b2b 11",
+		"158078": "000001 158078 22", "15402b2b": "000001 15402b2b 33",
+	} {
+		roundTrip(t, CodecH264, unhex(c), unhex(clear))
 	}
 	for _, tc := range []struct {
 		clear     string
 		tid, sid  int
 		key, sets bool
 	}{
+		{"1480a067", 3, 2, false, false},
 		{"14402b2b", 5, -1, false, false},
 		{"158078", 6, -1, false, false},
 		{"15402b2b", 5, -1, false, false},
@@ -173,12 +180,12 @@ func TestH264ExtensionHeaders(t *testing.T) {
 }
 
 func TestH265Headers(t *testing.T) {
-	// AUD, VPS, SPS, PPS, CRA; a second-layer (nuh_layer_id 1) TSA_N with
-	// TemporalId 2.
+	// AUD, VPS, SPS, PPS, CRA, and a second-layer (nuh_layer_id 1) TSA_N
+	// with TemporalId 2 after the first slice, so not in clear.
 	au := unhex("00000001 4601 50" + "000001 4001 0c" + "000001 4201 01" + "000001 4401 c1" + "000001 2a01 af" +
 		"000001 040b 99")
-	info := roundTrip(t, CodecH265, au, unhex("4601 4001 4201 4401 2a01 040b"))
-	if !info.Keyframe || !info.ParameterSets || info.TemporalID != 0 || info.SpatialID != 0 || info.Units != 6 {
+	info := roundTrip(t, CodecH265, au, unhex("4601 4001 4201 4401 2a01"))
+	if !info.Keyframe || !info.ParameterSets || info.TemporalID != 0 || info.SpatialID != 0 || info.Units != 5 {
 		t.Fatalf("info %+v", info)
 	}
 	info, err := ParseClear(CodecH265, unhex("4601 040b"))
@@ -189,10 +196,13 @@ func TestH265Headers(t *testing.T) {
 
 func TestAnnexBStartCodes(t *testing.T) {
 	// Leading zero bytes, 3- and 4-byte start codes, trailing zeros, a
-	// NAL unit that is only a header (end of sequence, type 10), and a
-	// start code pattern inside an extension header.
-	au := unhex("0000000000 01 09f0 000000 01 0a 000001 41 9a 0000 000001 0e000001 00")
-	roundTrip(t, CodecH264, au, unhex("09 0a 41 0e000001"))
+	// NAL unit that is only a header (end of sequence, type 10), a start
+	// code pattern inside an extension header, and NAL units after the
+	// first slice, which stay out of the clear part.
+	au := unhex("0000000000 01 09f0 000000 01 0a 000001 0e000001 00 0000 000001 41 9a 0000 000001 0a 000001 41")
+	roundTrip(t, CodecH264, au, unhex("09 0a 0e000001 41"))
+	// A frame without a slice: every header is in clear.
+	roundTrip(t, CodecH264, unhex("000001 67 42 000001 68 ce"), unhex("67 68"))
 }
 
 func TestAV1OBUs(t *testing.T) {
@@ -225,8 +235,7 @@ func TestAV1OBUs(t *testing.T) {
 // TestLongClearPart takes the clear length into its two-byte form and past
 // MaxClearLen.
 func TestLongClearPart(t *testing.T) {
-	nal := unhex("000001 41 9a")
-	au := bytes.Repeat(nal, 200)
+	au := append(bytes.Repeat(unhex("000001 06 9a"), 199), unhex("000001 41 9a")...)
 	prefix, clear, payload := splitClear(t, CodecH264, au)
 	if len(clear) != 200 || prefix[1] != 200&0x7f|0x80 || prefix[2] != 200>>7 {
 		t.Fatalf("prefix % x", prefix[:3])
@@ -239,7 +248,7 @@ func TestLongClearPart(t *testing.T) {
 		t.Fatalf("join: %v", err)
 	}
 
-	au = bytes.Repeat(unhex("000001 41"), MaxClearLen+1)
+	au = bytes.Repeat(unhex("000001 06"), MaxClearLen+1)
 	if _, _, err := CodecH264.split(nil, au); !errors.Is(err, ErrMalformedFrame) {
 		t.Fatalf("%d NAL units: %v", MaxClearLen+1, err)
 	}
@@ -268,7 +277,7 @@ func TestMalformedFrames(t *testing.T) {
 		{CodecH264, "01020304", 0},
 		{CodecH264, "0001 65", 1},
 		{CodecH264, "000001", 3},
-		{CodecH264, "000001 65 000001", 7},
+		{CodecH264, "000001 09 000001", 7},
 		{CodecH264, "000001 e5", 3},
 		{CodecH264, "000001 0e80a0", 3},
 		{CodecH264, "000001 15", 3},
@@ -351,7 +360,9 @@ func TestMalformedClear(t *testing.T) {
 		{CodecVP8, "5000009d012a", ErrMalformedPacket},
 		{CodecVP9, "86 00", ErrMalformedPacket},
 		{CodecH264, "", ErrMalformedPacket},
-		{CodecH264, "65 e5", ErrMalformedPacket},
+		{CodecH264, "09 e5", ErrMalformedPacket},
+		{CodecH264, "65 41", ErrMalformedPacket},
+		{CodecH265, "2601 0201", ErrMalformedPacket},
 		{CodecH264, "0e80a0", ErrMalformedPacket},
 		{CodecH265, "", ErrMalformedPacket},
 		{CodecH265, "2601 26", ErrMalformedPacket},
@@ -382,7 +393,9 @@ func TestJoinMismatch(t *testing.T) {
 		{CodecVP9, "", "86aa", ErrClearMismatch},
 		{CodecH264, "41", "000001 65 00", ErrClearMismatch},
 		{CodecH264, "41 41", "000001 41 00", ErrClearMismatch},
-		{CodecH264, "41", "000001 41 00 000001 41 00", ErrClearMismatch},
+		{CodecH264, "41", "000001 41 00 000001 41 00", nil},
+		{CodecH264, "09", "000001 09 10 000001 41 00", ErrClearMismatch},
+		{CodecH264, "09 41 41", "000001 09 10 000001 41 00 000001 41 00", ErrClearMismatch},
 		{CodecH264, "41", "aa000001 41 00", ErrClearMismatch},
 		{CodecH265, "0201", "000001 0201 00", nil},
 		{CodecH265, "0201", "000001 0202 00", ErrClearMismatch},

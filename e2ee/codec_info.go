@@ -20,7 +20,8 @@ type FrameInfo struct {
 	// dependency_id, the H.265 nuh_layer_id or the AV1 spatial_id.
 	TemporalID, SpatialID int
 	// Units is the number of NAL units or OBUs the clear part describes
-	// (0 for Opus, 1 for VP8 and VP9).
+	// (0 for Opus, 1 for VP8 and VP9; for H.264 and H.265 the NAL units up
+	// to the first slice).
 	Units int
 }
 

@@ -52,16 +52,26 @@ func referenceClear(c Codec, frame []byte) []byte {
 		}
 		return frame[:1]
 	case CodecH264, CodecH265:
+		// The headers up to and including the first slice's.
 		for i := 0; i+2 < len(frame); i++ {
 			if frame[i] == 0 && frame[i+1] == 0 && frame[i+2] == 1 {
 				h := i + 3
 				n := 1
+				var slice bool
 				if c == CodecH265 {
 					n = 2
-				} else if t := frame[h] & 0x1f; t == 14 || t == 20 || t == 21 {
-					n = 4
+					slice = frame[h]>>1&63 < 32
+				} else {
+					t := frame[h] & 0x1f
+					if t == 14 || t == 20 || t == 21 {
+						n = 4
+					}
+					slice = t >= 1 && t <= 5 || t == 20 || t == 21
 				}
 				out = append(out, frame[h:h+n]...)
+				if slice {
+					break
+				}
 				i = h + n - 1
 			}
 		}

@@ -75,30 +75,30 @@ func vp9Header(b []byte) (n int, h videoHeader, f fault) {
 	return (r.pos + 7) / 8, h, fault{}
 }
 
-// bitReader reads big-endian bit fields (VP9 §4.9 f(n)) from b. Reading past
-// the end yields zero bits and sets short; callers check short once at the
-// end, so no read can run off the slice.
+// bitReader reads big-endian bit fields (the f(n) of the VP9 spec) from b.
+// Reading past the end yields zero bits and sets short; callers check short
+// once at the end, so no read can run off the slice.
 type bitReader struct {
 	b     []byte
 	pos   int // in bits
 	short bool
 }
 
-func (r *bitReader) bit() uint32 {
-	i := r.pos >> 3
-	if i >= len(r.b) {
-		r.short = true
-		return 0
-	}
-	v := uint32(r.b[i]>>(7-r.pos&7)) & 1
-	r.pos++
-	return v
-}
+func (r *bitReader) bit() uint32 { return r.bits(1) }
 
 func (r *bitReader) bits(n int) uint32 {
 	var v uint32
-	for range n {
-		v = v<<1 | r.bit()
+	for n > 0 {
+		i := r.pos >> 3
+		if i >= len(r.b) {
+			r.short = true
+			return 0
+		}
+		left := 8 - r.pos&7 // unread bits in b[i]
+		take := min(left, n)
+		v = v<<take | uint32(r.b[i]>>(left-take))&(1<<take-1)
+		r.pos += take
+		n -= take
 	}
 	return v
 }
