@@ -104,11 +104,37 @@ func (it *annexBIter) next() (off int, hdr []byte, f fault) {
 	body := off + n
 	it.pos = -1
 	if !nalIsVCL(it.c, it.b[off]) {
-		if j := bytes.Index(it.b[body:], annexBStartCode); j >= 0 {
+		if j := indexStartCode(it.b[body:]); j >= 0 {
 			it.pos = body + j + len(annexBStartCode)
 		}
 	}
 	return off, it.b[off:body], fault{}
+}
+
+// indexStartCode returns the index of the first 00 00 01 in b, or -1. The
+// NAL units in front of the first slice are mostly a few bytes long (an
+// access unit delimiter, parameter sets), so it looks at the first bytes
+// itself, skipping three at a time where the third is above 1 (no start
+// code can then begin at any of them), and hands longer searches to
+// bytes.Index.
+func indexStartCode(b []byte) int {
+	const inline = 16
+	i := 0
+	for ; i+2 < len(b) && i < inline; i++ {
+		switch {
+		case b[i+2] > 1:
+			i += 2
+		case b[i+2] == 1 && b[i+1] == 0 && b[i] == 0:
+			return i
+		}
+	}
+	if i+2 >= len(b) {
+		return -1
+	}
+	if j := bytes.Index(b[i:], annexBStartCode); j >= 0 {
+		return i + j
+	}
+	return -1
 }
 
 // nalIsVCL reports whether a NAL unit header starts a VCL NAL unit (a coded

@@ -446,3 +446,61 @@ func TestZeroAllocs(t *testing.T) {
 		}
 	}
 }
+
+// TestIndexStartCode compares indexStartCode with bytes.Index on every byte
+// string over {00, 01, 02} of up to 9 bytes, and on longer ones that put
+// the start code on either side of the inline search's end.
+func TestIndexStartCode(t *testing.T) {
+	n := 0
+	b := make([]byte, 0, 9)
+	var gen func()
+	gen = func() {
+		if got, want := indexStartCode(b), bytes.Index(b, annexBStartCode); got != want {
+			t.Fatalf("indexStartCode(%x) = %d, want %d", b, got, want)
+		}
+		n++
+		if len(b) == cap(b) {
+			return
+		}
+		for v := byte(0); v < 3; v++ {
+			b = append(b, v)
+			gen()
+			b = b[:len(b)-1]
+		}
+	}
+	gen()
+	for at := 0; at < 40; at++ {
+		long := bytes.Repeat([]byte{0x9a}, 48)
+		copy(long[at:], annexBStartCode)
+		long[at+3] = 0
+		if got := indexStartCode(long); got != at {
+			t.Fatalf("start code at %d found at %d", at, got)
+		}
+		n++
+	}
+	if n != (59049-1)/2+40 { // 3^0 + ... + 3^9 strings, 40 long ones
+		t.Fatalf("ran %d cases", n)
+	}
+}
+
+// TestVP9FastPath checks that the one-byte fast path for inter frames
+// agrees with the bit parser for every first byte.
+func TestVP9FastPath(t *testing.T) {
+	tail := unhex("498342 000af008f6 0638")
+	fast := 0
+	for b0 := range 256 {
+		for _, frame := range [][]byte{{byte(b0)}, append([]byte{byte(b0)}, tail...)} {
+			n1, h1, f1 := vp9Header(frame)
+			n2, h2, f2 := vp9HeaderBits(frame)
+			if n1 != n2 || h1 != h2 || f1 != f2 {
+				t.Fatalf("%x: fast path %d %+v %+v, bit parser %d %+v %+v", frame, n1, h1, f1, n2, h2, f2)
+			}
+		}
+		if byte(b0)&0xcc == 0x84 && byte(b0)&0x30 != 0x30 {
+			fast++
+		}
+	}
+	if fast != 12 {
+		t.Fatalf("fast path taken for %d first bytes, want 12 (3 profiles x 4 flag pairs)", fast)
+	}
+}

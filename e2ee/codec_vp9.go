@@ -29,6 +29,17 @@ const (
 // vp9Header parses a VP9 frame or its clear part and returns the length of
 // the clear prefix.
 func vp9Header(b []byte) (n int, h videoHeader, f fault) {
+	// Fast path for the common case, an inter frame of profile 0, 1 or 2:
+	// frame_marker 2, no reserved bit, show_existing_frame 0, frame_type 1
+	// all sit in the first byte, and so does the whole clear part.
+	if len(b) > 0 && b[0]&0xcc == 0x84 && b[0]&0x30 != 0x30 {
+		return 1, h, fault{}
+	}
+	return vp9HeaderBits(b)
+}
+
+// vp9HeaderBits is vp9Header without the fast path.
+func vp9HeaderBits(b []byte) (n int, h videoHeader, f fault) {
 	r := bitReader{b: b}
 	if r.bits(2) != vp9FrameMarker {
 		if r.short {
