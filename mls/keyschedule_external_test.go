@@ -103,10 +103,7 @@ func TestExternalInit(t *testing.T) {
 	ran := 0
 	for _, v := range vectors {
 		t.Run(v.CipherSuite.String(), func(t *testing.T) {
-			s, err := v.CipherSuite.suite()
-			if err != nil {
-				t.Fatal(err)
-			}
+			s := mustSuite(t, v.CipherSuite)
 			ext := externalSecret{s, secret(v.Epochs[0].ExternalSecret)}
 			pub, err := ext.publicKey()
 			if err != nil || !bytes.Equal(pub, v.Epochs[0].ExternalPub) {

@@ -44,6 +44,17 @@ type keyScheduleVector struct {
 	}
 }
 
+// mustSuite returns the algorithms of cs, failing the test if it is not
+// one of the seven suites.
+func mustSuite(t testing.TB, cs CipherSuite) *suite {
+	t.Helper()
+	s, err := cs.suite()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
 // keyScheduleFieldsPerEpoch is how many values TestKeyScheduleVectors
 // checks in each epoch: the encoded GroupContext, the 11 secrets of the
 // file, external_pub and the exporter output.
@@ -63,10 +74,7 @@ func TestKeyScheduleVectors(t *testing.T) {
 	for _, v := range vectors {
 		wantEpochs += len(v.Epochs)
 		t.Run(v.CipherSuite.String(), func(t *testing.T) {
-			s, err := v.CipherSuite.suite()
-			if err != nil {
-				t.Fatal(err)
-			}
+			s := mustSuite(t, v.CipherSuite)
 			init, err := s.newInitSecret(v.InitialInitSecret)
 			if err != nil {
 				t.Fatal(err)

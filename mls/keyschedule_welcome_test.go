@@ -26,10 +26,7 @@ func TestWelcomeVectors(t *testing.T) {
 	ran := 0
 	for _, v := range vectors {
 		t.Run(v.CipherSuite.String(), func(t *testing.T) {
-			s, err := v.CipherSuite.suite()
-			if err != nil {
-				t.Fatal(err)
-			}
+			s := mustSuite(t, v.CipherSuite)
 			m, err := UnmarshalMLSMessage(v.Welcome)
 			if err != nil || m.Welcome == nil {
 				t.Fatalf("welcome: %v", err)

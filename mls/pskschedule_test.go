@@ -26,10 +26,7 @@ func TestPSKSecretVectors(t *testing.T) {
 	perCount := map[int]int{}
 	for i, v := range vectors {
 		t.Run(fmt.Sprintf("%d/%v/%d-psks", i, v.CipherSuite, len(v.PSKs)), func(t *testing.T) {
-			s, err := v.CipherSuite.suite()
-			if err != nil {
-				t.Fatal(err)
-			}
+			s := mustSuite(t, v.CipherSuite)
 			psks := make([]preSharedKey, len(v.PSKs))
 			for j, p := range v.PSKs {
 				psks[j] = preSharedKey{

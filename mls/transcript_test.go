@@ -25,10 +25,7 @@ func TestTranscriptHashVectors(t *testing.T) {
 	suites := map[CipherSuite]bool{}
 	for _, v := range vectors {
 		t.Run(v.CipherSuite.String(), func(t *testing.T) {
-			s, err := v.CipherSuite.suite()
-			if err != nil {
-				t.Fatal(err)
-			}
+			s := mustSuite(t, v.CipherSuite)
 			ac, err := unmarshalAuthenticatedContent(v.AuthenticatedContent)
 			if err != nil {
 				t.Fatal(err)
