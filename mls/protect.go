@@ -70,6 +70,9 @@ func newMessageProtector(gc *GroupContext, leaves uint32, enc encryptionSecret, 
 		mk.zero()
 		return nil, err
 	}
+	if gc == nil {
+		return fail(errors.New("mls: message protector without a group context"))
+	}
 	s, err := gc.CipherSuite.suite()
 	if err != nil {
 		return fail(err)

@@ -330,6 +330,7 @@ func TestNewMessageProtectorRejects(t *testing.T) {
 		{"leaves", gc, 3, mk(32), lookup, ErrLeafOutOfRange},
 		{"encryption secret", gc, 2, mk(31), lookup, ErrInvalidLength},
 		{"lookup", gc, 2, mk(32), nil, nil},
+		{"group context", nil, 2, mk(32), lookup, nil},
 	}
 	for _, c := range cases {
 		sd, m := mk(32), mk(32)
