@@ -229,76 +229,143 @@ func (s *suite) circlSuite() circlhpke.Suite {
 	return circlhpke.NewSuite(circlhpke.KEM_X448_HKDF_SHA512, circlhpke.KDF_HKDF_SHA512, aead)
 }
 
+// hpkeSender is an HPKE sender context (RFC 9180 §5.1, §5.2, §5.3): the
+// standard library's, or circl's for X448.
+type hpkeSender struct {
+	std   *stdhpke.Sender
+	circl circlhpke.Sealer
+	nh    int
+}
+
+// hpkeReceiver is an HPKE receiver context: the standard library's, or
+// circl's for X448.
+type hpkeReceiver struct {
+	std   *stdhpke.Recipient
+	circl circlhpke.Opener
+	nh    int
+}
+
+// hpkeSetupS is SetupBaseS(pkR, info) of RFC 9180 §5.1.1 with the suite's
+// KEM, KDF and AEAD: the encapsulated key (enc, the kem_output of MLS) and
+// the sender context. The ephemeral key comes from crypto/rand.
+func (s *suite) hpkeSetupS(pub, info []byte) (enc []byte, ctx hpkeSender, err error) {
+	ctx.nh = s.nh
+	if kem := s.kem.std(); kem != nil {
+		pk, perr := kem.NewPublicKey(pub)
+		if perr != nil {
+			return nil, hpkeSender{}, fmt.Errorf("mls: HPKE public key of %d bytes: %w", len(pub), ErrInvalidPublicKey)
+		}
+		enc, ctx.std, err = stdhpke.NewSender(pk, s.stdKDF(), s.stdAEAD(), info)
+	} else {
+		pk, perr := x448Scheme.UnmarshalBinaryPublicKey(pub)
+		if perr != nil {
+			return nil, hpkeSender{}, fmt.Errorf("mls: HPKE public key of %d bytes: %w", len(pub), ErrInvalidPublicKey)
+		}
+		var sender *circlhpke.Sender
+		sender, err = s.circlSuite().NewSender(pk, info)
+		if err == nil {
+			enc, ctx.circl, err = sender.Setup(rand.Reader)
+		}
+	}
+	if err != nil {
+		return nil, hpkeSender{}, fmt.Errorf("mls: HPKE SetupBaseS: %w", err)
+	}
+	return enc, ctx, nil
+}
+
+// hpkeSetupR is SetupBaseR(enc, skR, info) of RFC 9180 §5.1.1 with the
+// suite's KEM, KDF and AEAD. An enc that does not decapsulate is
+// ErrDecryption.
+func (s *suite) hpkeSetupR(k *hpkePrivateKey, enc, info []byte) (hpkeReceiver, error) {
+	if k == nil {
+		return hpkeReceiver{}, fmt.Errorf("mls: HPKE SetupBaseR without a private key: %w", ErrInvalidPrivateKey)
+	}
+	if k.kem != s.kem {
+		return hpkeReceiver{}, fmt.Errorf("mls: HPKE key of KEM 0x%04x used with %v: %w", uint16(k.kem), s.id, ErrInvalidPrivateKey)
+	}
+	ctx := hpkeReceiver{nh: s.nh}
+	var err error
+	if k.std != nil {
+		ctx.std, err = stdhpke.NewRecipient(enc, k.std, s.stdKDF(), s.stdAEAD(), info)
+	} else {
+		var r *circlhpke.Receiver
+		r, err = s.circlSuite().NewReceiver(k.x448, info)
+		if err == nil {
+			ctx.circl, err = r.Setup(enc)
+		}
+	}
+	if err != nil {
+		return hpkeReceiver{}, fmt.Errorf("mls: HPKE SetupBaseR: %w", ErrDecryption)
+	}
+	return ctx, nil
+}
+
+// seal is ContextS.Seal(aad, pt) of RFC 9180 §5.2.
+func (c hpkeSender) seal(aad, plaintext []byte) ([]byte, error) {
+	if c.std != nil {
+		return c.std.Seal(aad, plaintext)
+	}
+	return c.circl.Seal(plaintext, aad)
+}
+
+// open is ContextR.Open(aad, ct) of RFC 9180 §5.2.
+func (c hpkeReceiver) open(aad, ciphertext []byte) ([]byte, error) {
+	if c.std != nil {
+		return c.std.Open(aad, ciphertext)
+	}
+	return c.circl.Open(ciphertext, aad)
+}
+
+// export is Context.Export(exporter_context, L) of RFC 9180 §5.3.
+func (c hpkeSender) export(exporterContext []byte, length int) (secret, error) {
+	return hpkeExport(c.std, c.circl, c.nh, exporterContext, length)
+}
+
+// export is Context.Export(exporter_context, L) of RFC 9180 §5.3.
+func (c hpkeReceiver) export(exporterContext []byte, length int) (secret, error) {
+	return hpkeExport(c.std, c.circl, c.nh, exporterContext, length)
+}
+
+// hpkeExport exports from the context that is set: circl's if circl is
+// not nil (checked first, since std may then hold a nil pointer), else the
+// standard library's. L is at most 255*Nh (RFC 9180 §5.3; circl panics
+// beyond).
+func hpkeExport(std interface {
+	Export(string, int) ([]byte, error)
+}, circl circlhpke.Context, nh int, exporterContext []byte, length int) (secret, error) {
+	if length < 0 || length > 255*nh {
+		return nil, fmt.Errorf("mls: HPKE Export of %d bytes: %w", length, ErrInvalidLength)
+	}
+	if circl != nil {
+		return circl.Export(exporterContext, uint(length)), nil
+	}
+	return std.Export(string(exporterContext), length)
+}
+
 // hpkeSeal is SealBase(pkR, info, aad, pt) of RFC 9180 §6.1 with the
 // suite's KEM, KDF and AEAD. It returns the encapsulated key (enc, the
 // kem_output of MLS) and the ciphertext. Callers use encryptWithLabel.
 func (s *suite) hpkeSeal(pub, info, aad, plaintext []byte) (enc, ciphertext []byte, err error) {
-	if kem := s.kem.std(); kem != nil {
-		pk, perr := kem.NewPublicKey(pub)
-		if perr != nil {
-			return nil, nil, fmt.Errorf("mls: HPKE public key of %d bytes: %w", len(pub), ErrInvalidPublicKey)
-		}
-		var sender *stdhpke.Sender
-		enc, sender, err = stdhpke.NewSender(pk, s.stdKDF(), s.stdAEAD(), info)
-		if err == nil {
-			ciphertext, err = sender.Seal(aad, plaintext)
-		}
-	} else {
-		pk, perr := x448Scheme.UnmarshalBinaryPublicKey(pub)
-		if perr != nil {
-			return nil, nil, fmt.Errorf("mls: HPKE public key of %d bytes: %w", len(pub), ErrInvalidPublicKey)
-		}
-		enc, ciphertext, err = circlSeal(s.circlSuite(), pk, info, aad, plaintext)
+	enc, ctx, err := s.hpkeSetupS(pub, info)
+	if err != nil {
+		return nil, nil, err
 	}
+	ciphertext, err = ctx.seal(aad, plaintext)
 	if err != nil {
 		return nil, nil, fmt.Errorf("mls: HPKE SealBase: %w", err)
 	}
 	return enc, ciphertext, nil
 }
 
-// circlSeal is SealBase with circl's HPKE.
-func circlSeal(suite circlhpke.Suite, pk circlkem.PublicKey, info, aad, plaintext []byte) (enc, ciphertext []byte, err error) {
-	sender, err := suite.NewSender(pk, info)
-	if err != nil {
-		return nil, nil, err
-	}
-	enc, sealer, err := sender.Setup(rand.Reader)
-	if err != nil {
-		return nil, nil, err
-	}
-	ciphertext, err = sealer.Seal(plaintext, aad)
-	return enc, ciphertext, err
-}
-
 // hpkeOpen is OpenBase(enc, skR, info, aad, ct) of RFC 9180 §6.1. Every
 // failure to decapsulate or decrypt is ErrDecryption. Callers use
 // decryptWithLabel.
 func (s *suite) hpkeOpen(k *hpkePrivateKey, enc, info, aad, ciphertext []byte) ([]byte, error) {
-	if k == nil {
-		return nil, fmt.Errorf("mls: HPKE OpenBase without a private key: %w", ErrInvalidPrivateKey)
+	ctx, err := s.hpkeSetupR(k, enc, info)
+	if err != nil {
+		return nil, err
 	}
-	if k.kem != s.kem {
-		return nil, fmt.Errorf("mls: HPKE key of KEM 0x%04x used with %v: %w", uint16(k.kem), s.id, ErrInvalidPrivateKey)
-	}
-	var pt []byte
-	var err error
-	if k.std != nil {
-		var r *stdhpke.Recipient
-		r, err = stdhpke.NewRecipient(enc, k.std, s.stdKDF(), s.stdAEAD(), info)
-		if err == nil {
-			pt, err = r.Open(aad, ciphertext)
-		}
-	} else {
-		var r *circlhpke.Receiver
-		r, err = s.circlSuite().NewReceiver(k.x448, info)
-		if err == nil {
-			var o circlhpke.Opener
-			o, err = r.Setup(enc)
-			if err == nil {
-				pt, err = o.Open(ciphertext, aad)
-			}
-		}
-	}
+	pt, err := ctx.open(aad, ciphertext)
 	if err != nil {
 		return nil, fmt.Errorf("mls: HPKE OpenBase: %w", ErrDecryption)
 	}

@@ -82,6 +82,28 @@ func (s *suite) deriveTreeSecret(sec secret, label string, generation uint32, le
 	return s.expandWithLabel(sec, label, context[:], length)
 }
 
+// expandKeyNonce derives an AEAD key and nonce from sec with the labels
+// "key" and "nonce":
+//
+//	key   = ExpandWithLabel(sec, "key", context, AEAD.Nk)
+//	nonce = ExpandWithLabel(sec, "nonce", context, AEAD.Nn)
+//
+// as for the sender data (RFC 9420 §6.3.2, context the ciphertext sample)
+// and the Welcome's GroupInfo (§12.4.3.1, empty context). The caller
+// zeroes the result.
+func (s *suite) expandKeyNonce(sec secret, context []byte) (keyNonce, error) {
+	key, err := s.expandWithLabel(sec, "key", context, uint16(s.nk()))
+	if err != nil {
+		return keyNonce{}, err
+	}
+	nonce, err := s.expandWithLabel(sec, "nonce", context, uint16(s.nn()))
+	if err != nil {
+		key.zero()
+		return keyNonce{}, err
+	}
+	return keyNonce{key: key, nonce: nonce}, nil
+}
+
 // signWithLabel is SignWithLabel(SignatureKey, Label, Content) of RFC 9420
 // §5.1.2: Signature.Sign over the SignContent. k must belong to the suite.
 func (s *suite) signWithLabel(k *SigningKey, label string, content []byte) ([]byte, error) {

@@ -371,15 +371,5 @@ func (r *senderRatchet) zero() {
 //
 // A ciphertext shorter than KDF.Nh is used whole.
 func (s *suite) senderDataKeyNonce(senderDataSecret secret, ciphertext []byte) (keyNonce, error) {
-	sample := ciphertext[:min(len(ciphertext), s.nh)]
-	key, err := s.expandWithLabel(senderDataSecret, "key", sample, uint16(s.nk()))
-	if err != nil {
-		return keyNonce{}, err
-	}
-	nonce, err := s.expandWithLabel(senderDataSecret, "nonce", sample, uint16(s.nn()))
-	if err != nil {
-		key.zero()
-		return keyNonce{}, err
-	}
-	return keyNonce{key: key, nonce: nonce}, nil
+	return s.expandKeyNonce(senderDataSecret, ciphertext[:min(len(ciphertext), s.nh)])
 }
