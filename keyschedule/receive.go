@@ -1,0 +1,151 @@
+package keyschedule
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/sealroom/sealroom/frame"
+)
+
+// Source says who sent a frame that Open accepted: the fields of its KID
+// (RFC 9605 §5.2), with the epoch and ratchet step resolved to their full
+// values, and the frame's header.
+type Source struct {
+	Epoch   uint64
+	Leaf    uint32
+	Context uint64
+	Step    uint64
+	Header  frame.Header
+}
+
+// Open authenticates and decrypts an SFrame ciphertext from another member
+// (RFC 9605 §4.4.4), appends the plaintext to dst like frame.Context.Open
+// and says who sent it. metadata must be what the frame was sealed with.
+//
+// The first frame under a KID derives its key: the KID's low E bits name a
+// live epoch (else ErrUnknownEpoch), its leaf must be one of the epoch's
+// members (else ErrNotMember) other than this one (else ErrOwnKID), and a
+// KID with bits outside the layout fails with ErrInvalidKID. Errors of the
+// frame layer (frame.ErrAuthentication, frame.ErrReplay,
+// frame.ErrMalformedHeader, ...) are wrapped and match errors.Is. On
+// error, Source holds the header if it parsed, unauthenticated, so that a
+// caller may keep a frame for an epoch it has not installed yet (RFC 9605
+// §4.4.4).
+//
+// In the steady state Open takes no lock and, with enough capacity in dst,
+// does not allocate. A frame opened while its epoch is being dropped or
+// evicted, or its ratchet step retired, cannot be attributed reliably and
+// fails with ErrUnknownEpoch.
+func (s *Schedule) Open(dst, metadata, ciphertext []byte) ([]byte, Source, error) {
+	t := s.table.Load()
+	out, h, err := s.ctx.Open(dst, metadata, ciphertext)
+	if err == nil {
+		return s.attribute(t, dst, out, h)
+	}
+	if !errors.Is(err, frame.ErrUnknownKID) {
+		return nil, Source{Header: h}, s.openError(h, err)
+	}
+	if err := s.installReceiveKey(h.KID); err != nil {
+		return nil, Source{Header: h}, err
+	}
+	t = s.table.Load()
+	out, h, err = s.ctx.Open(dst, metadata, ciphertext)
+	if err != nil {
+		return nil, Source{Header: h}, s.openError(h, err)
+	}
+	return s.attribute(t, dst, out, h)
+}
+
+// attribute resolves the KID of a frame that opened to its epoch and step.
+// t is the table loaded before the frame.Context looked the KID up.
+//
+// Every change to the keys of a slot (eviction, drop, a ratchet floor
+// raised) removes keys from the frame.Context before it publishes the
+// table that reflects it, and keys are added only under the published
+// view. So if the slot holds the same view before and after Open, the key
+// that opened the frame belongs to that view. Views are never reused, so
+// equal pointers mean an unchanged slot. Otherwise the frame raced a
+// change to its epoch: the plaintext is erased and the frame refused.
+func (s *Schedule) attribute(t *table, dst, out []byte, h frame.Header) ([]byte, Source, error) {
+	p := s.layout.parts(h.KID)
+	v := t.slots[p.Epoch]
+	if t2 := s.table.Load(); t2 != t && t2.slots[p.Epoch] != v || v == nil {
+		clear(out[len(dst):])
+		return nil, Source{Header: h}, newError("open", ErrUnknownEpoch,
+			"the epoch changed while the frame was opened").from(p.Leaf)
+	}
+	return out, Source{
+		Epoch:   v.ep.number,
+		Leaf:    p.Leaf,
+		Context: p.Context,
+		Step:    v.step(s.layout.RatchetBits, p.Step),
+		Header:  h,
+	}, nil
+}
+
+// step returns the full ratchet step whose low r bits are low: the one in
+// the window [floor, floor+2^r).
+func (v *view) step(r uint, low uint64) uint64 {
+	return v.floor + (low-v.floor)&lowMask(r)
+}
+
+// openError wraps an error of frame.Context.Open with what the header
+// says about the frame's sender.
+func (s *Schedule) openError(h frame.Header, err error) error {
+	e := newError("open", nil, "").wrap(err)
+	switch {
+	case errors.Is(err, frame.ErrMalformedHeader):
+		return e
+	case errors.Is(err, frame.ErrKeyUsage):
+		e.kind = ErrOwnKID
+	case errors.Is(err, frame.ErrUnknownKID):
+		// The key was removed between its installation and the retry.
+		e.kind = ErrUnknownEpoch
+	}
+	p, perr := s.layout.ParseKID(h.KID)
+	if perr != nil {
+		return e
+	}
+	e.from(p.Leaf)
+	if v := s.table.Load().slots[p.Epoch]; v != nil {
+		e.at(v.ep.number)
+	}
+	return e
+}
+
+// installReceiveKey derives and installs the receive key of kid, unless
+// another goroutine has just done so.
+func (s *Schedule) installReceiveKey(kid frame.KID) error {
+	p, err := s.layout.ParseKID(kid)
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	v := s.table.Load().slots[p.Epoch]
+	if v == nil {
+		return newError("open", ErrUnknownEpoch,
+			fmt.Sprintf("no live epoch has low bits %d", p.Epoch)).from(p.Leaf)
+	}
+	ep := v.ep
+	switch {
+	case p.Leaf == ep.self:
+		return newError("open", ErrOwnKID, "").at(ep.number).from(p.Leaf)
+	case !ep.members.has(p.Leaf):
+		return newError("open", ErrNotMember, "").at(ep.number).from(p.Leaf)
+	}
+	if _, ok := ep.recv[kid]; ok {
+		return nil
+	}
+	// Under s.mu the published view's floor is ep.floor.
+	step := v.step(s.layout.RatchetBits, p.Step)
+	base, err := ep.chainAt(s.suite, s.layout.RatchetBits, step)
+	if err != nil {
+		return newError("open", nil, "").at(ep.number).from(p.Leaf).wrap(err)
+	}
+	if err := s.ctx.AddReceiveKey(kid, base); err != nil {
+		return newError("open", nil, "").at(ep.number).from(p.Leaf).wrap(err)
+	}
+	ep.recv[kid] = step
+	return nil
+}
