@@ -28,9 +28,8 @@ func TestConcurrentEpochChanges(t *testing.T) {
 	sender, receiver := newTestSchedule(t, cfg), newTestSchedule(t, cfg)
 
 	type sealed struct {
-		ct      []byte
-		opened  atomic.Int32
-		pending atomic.Int32
+		ct     []byte
+		opened atomic.Int32
 	}
 	work := make(chan *sealed, 64)
 	latest := make(chan uint64, 1)
