@@ -89,12 +89,14 @@ func (s *Schedule) Ratchet() (uint64, error) {
 // keys of those steps. The caller holds s.mu and publishes a new view
 // afterwards.
 func (s *Schedule) raiseFloor(ep *epoch, floor uint64) {
+	var kids []frame.KID
 	for kid, step := range ep.recv {
 		if step < floor {
-			_ = s.ctx.RemoveKey(kid)
+			kids = append(kids, kid)
 			delete(ep.recv, kid)
 		}
 	}
+	_ = s.ctx.RemoveKeys(kids)
 	n := min(floor-ep.floor, uint64(len(ep.chain)))
 	for _, b := range ep.chain[:n] {
 		b.Zero()

@@ -39,48 +39,74 @@ type Source struct {
 func (s *Schedule) Open(dst, metadata, ciphertext []byte) ([]byte, Source, error) {
 	t := s.table.Load()
 	out, h, err := s.ctx.Open(dst, metadata, ciphertext)
-	if err == nil {
-		return s.attribute(t, dst, out, h)
+	if err != nil {
+		return s.openSlow(dst, metadata, ciphertext, h, err)
 	}
+	// Attribute the frame to the view of its slot. Every change to the
+	// keys of a slot (eviction, drop, a ratchet floor raised) removes
+	// keys from the frame.Context before it publishes the table that
+	// reflects it, and keys are added only under the published view. So
+	// if the slot holds the same view before and after Open, the key that
+	// opened the frame belongs to that view. Views are never reused, so
+	// equal pointers mean an unchanged slot. Otherwise the frame raced a
+	// change to its epoch and is refused.
+	l := &s.layout
+	i := uint64(h.KID) & lowMask(l.EpochBits)
+	v := t.slots[i]
+	if t2 := s.table.Load(); v == nil || t2 != t && t2.slots[i] != v {
+		return s.refuseRaced(dst, out, h)
+	}
+	// The source, written out here because a call to source costs a
+	// tenth of a small frame's Open.
+	src := Source{Epoch: v.ep.number, Leaf: uint32(uint64(h.KID) >> l.EpochBits & lowMask(l.LeafBits)), Header: h}
+	if l.ContextBits|l.RatchetBits != 0 {
+		src = s.source(v, h)
+	}
+	return out, src, nil
+}
+
+// openSlow handles a frame that frame.Context.Open refused: an unknown
+// KID gets its key derived and the frame is opened again; other errors
+// are wrapped.
+func (s *Schedule) openSlow(dst, metadata, ciphertext []byte, h frame.Header, err error) ([]byte, Source, error) {
 	if !errors.Is(err, frame.ErrUnknownKID) {
 		return nil, Source{Header: h}, s.openError(h, err)
 	}
 	if err := s.installReceiveKey(h.KID); err != nil {
 		return nil, Source{Header: h}, err
 	}
-	t = s.table.Load()
-	out, h, err = s.ctx.Open(dst, metadata, ciphertext)
+	t := s.table.Load()
+	out, h, err := s.ctx.Open(dst, metadata, ciphertext)
 	if err != nil {
 		return nil, Source{Header: h}, s.openError(h, err)
 	}
-	return s.attribute(t, dst, out, h)
+	i := uint64(h.KID) & lowMask(s.layout.EpochBits)
+	v := t.slots[i]
+	if t2 := s.table.Load(); v == nil || t2 != t && t2.slots[i] != v {
+		return s.refuseRaced(dst, out, h)
+	}
+	return out, s.source(v, h), nil
 }
 
-// attribute resolves the KID of a frame that opened to its epoch and step.
-// t is the table loaded before the frame.Context looked the KID up.
-//
-// Every change to the keys of a slot (eviction, drop, a ratchet floor
-// raised) removes keys from the frame.Context before it publishes the
-// table that reflects it, and keys are added only under the published
-// view. So if the slot holds the same view before and after Open, the key
-// that opened the frame belongs to that view. Views are never reused, so
-// equal pointers mean an unchanged slot. Otherwise the frame raced a
-// change to its epoch: the plaintext is erased and the frame refused.
-func (s *Schedule) attribute(t *table, dst, out []byte, h frame.Header) ([]byte, Source, error) {
+// source returns the Source of a frame with header h opened under a key
+// of v.
+func (s *Schedule) source(v *view, h frame.Header) Source {
 	p := s.layout.parts(h.KID)
-	v := t.slots[p.Epoch]
-	if t2 := s.table.Load(); t2 != t && t2.slots[p.Epoch] != v || v == nil {
-		clear(out[len(dst):])
-		return nil, Source{Header: h}, newError("open", ErrUnknownEpoch,
-			"the epoch changed while the frame was opened").from(p.Leaf)
-	}
-	return out, Source{
+	return Source{
 		Epoch:   v.ep.number,
 		Leaf:    p.Leaf,
 		Context: p.Context,
 		Step:    v.step(s.layout.RatchetBits, p.Step),
 		Header:  h,
-	}, nil
+	}
+}
+
+// refuseRaced erases the plaintext of a frame that opened while its
+// epoch changed, and refuses it.
+func (s *Schedule) refuseRaced(dst, out []byte, h frame.Header) ([]byte, Source, error) {
+	clear(out[len(dst):])
+	return nil, Source{Header: h}, newError("open", ErrUnknownEpoch,
+		"the epoch changed while the frame was opened").from(s.layout.parts(h.KID).Leaf)
 }
 
 // step returns the full ratchet step whose low r bits are low: the one in
@@ -143,9 +169,26 @@ func (s *Schedule) installReceiveKey(kid frame.KID) error {
 	if err != nil {
 		return newError("open", nil, "").at(ep.number).from(p.Leaf).wrap(err)
 	}
-	if err := s.ctx.AddReceiveKey(kid, base); err != nil {
+	// Context 0, the one senders use unless they need more, is derived
+	// for every member at once: its first frame in an epoch (or ratchet
+	// step) is soon followed by the other senders' first frames, and one
+	// batch shares HKDF-Extract and one update of the frame.Context's key
+	// set. Other contexts are derived one KID at a time.
+	kids := []frame.KID{kid}
+	if p.Context == 0 {
+		kids = kids[:0]
+		for _, leaf := range ep.members {
+			k := s.layout.kid(0, step, leaf, ep.number)
+			if _, ok := ep.recv[k]; !ok && leaf != ep.self {
+				kids = append(kids, k)
+			}
+		}
+	}
+	if err := s.ctx.AddReceiveKeys(base, kids); err != nil {
 		return newError("open", nil, "").at(ep.number).from(p.Leaf).wrap(err)
 	}
-	ep.recv[kid] = step
+	for _, k := range kids {
+		ep.recv[k] = step
+	}
 	return nil
 }

@@ -379,3 +379,27 @@ func TestRedaction(t *testing.T) {
 		}
 	}
 }
+
+// TestBatchDerivation checks what the first frame of an epoch derives:
+// the context-0 keys of every other member, and for another context only
+// its own KID.
+func TestBatchDerivation(t *testing.T) {
+	cfg := Config{Layout: Layout{ContextBits: 1, LeafBits: 10, EpochBits: 4}}
+	g := group(t, cfg, 3, 10, 20, 30, 40)
+	mustOpen(t, g[0], nil, mustSeal(t, g[1], 0, nil, nil))
+	want := []frame.KID{10<<4 | 3, 20<<4 | 3, 30<<4 | 3, 40<<4 | 3} // own send key and three receive keys
+	if got := g[0].ctx.KIDs(); !slices.Equal(got, want) {
+		t.Fatalf("keys after the first frame: %#x, want %#x", got, want)
+	}
+	mustOpen(t, g[0], nil, mustSeal(t, g[2], 1, nil, nil))
+	if got := len(g[0].ctx.KIDs()); got != 5 {
+		t.Fatalf("context 1 derived %d keys, want 1", got-4)
+	}
+	// The other senders' first frames need no derivation.
+	for _, m := range g[2:] {
+		mustOpen(t, g[0], nil, mustSeal(t, m, 0, nil, nil))
+	}
+	if got := len(g[0].ctx.KIDs()); got != 5 {
+		t.Fatalf("%d keys after every sender's first frame, want 5", got)
+	}
+}
