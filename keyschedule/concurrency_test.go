@@ -136,3 +136,38 @@ func TestConcurrentFirstFrames(t *testing.T) {
 		t.Fatalf("%d keys, want %d", got, senders+1)
 	}
 }
+
+// TestStableView checks the attribution rule of Open: a frame is
+// attributed only if its slot held the same view before and after the
+// frame.Context opened it.
+func TestStableView(t *testing.T) {
+	s := newTestSchedule(t, Config{Layout: Layout{RatchetBits: 1, LeafBits: 4, EpochBits: 2}})
+	install(t, s, 1, 0, 0)
+	install(t, s, 2, 0, 0)
+	before := s.table.Load()
+	v1 := before.slots[1]
+	if s.stableView(before, 1) != v1 || s.stableView(before, 3) != nil {
+		t.Fatal("unchanged table")
+	}
+	if _, err := s.Ratchet(); err != nil { // publishes a new view of epoch 2
+		t.Fatal(err)
+	}
+	if s.stableView(before, 1) != v1 {
+		t.Fatal("a change to another slot made slot 1 unstable")
+	}
+	if s.stableView(before, 2) != nil {
+		t.Fatal("slot 2 changed during the open but was attributed")
+	}
+	if err := s.DropEpoch(1); err != nil {
+		t.Fatal(err)
+	}
+	if s.stableView(before, 1) != nil {
+		t.Fatal("slot 1 dropped during the open but was attributed")
+	}
+	// refuseRaced erases the plaintext it refuses.
+	dst := []byte("hdr")
+	out := append(dst, "secret"...)
+	if got, _, err := s.refuseRaced(dst, out, frame.Header{KID: 1}); got != nil || !errors.Is(err, ErrUnknownEpoch) || string(out) != "hdr\x00\x00\x00\x00\x00\x00" {
+		t.Fatalf("refuseRaced: %q, %v, left %q", got, err, out)
+	}
+}

@@ -42,18 +42,9 @@ func (s *Schedule) Open(dst, metadata, ciphertext []byte) ([]byte, Source, error
 	if err != nil {
 		return s.openSlow(dst, metadata, ciphertext, h, err)
 	}
-	// Attribute the frame to the view of its slot. Every change to the
-	// keys of a slot (eviction, drop, a ratchet floor raised) removes
-	// keys from the frame.Context before it publishes the table that
-	// reflects it, and keys are added only under the published view. So
-	// if the slot holds the same view before and after Open, the key that
-	// opened the frame belongs to that view. Views are never reused, so
-	// equal pointers mean an unchanged slot. Otherwise the frame raced a
-	// change to its epoch and is refused.
 	l := &s.layout
-	i := uint64(h.KID) & lowMask(l.EpochBits)
-	v := t.slots[i]
-	if t2 := s.table.Load(); v == nil || t2 != t && t2.slots[i] != v {
+	v := s.stableView(t, uint64(h.KID)&lowMask(l.EpochBits))
+	if v == nil {
 		return s.refuseRaced(dst, out, h)
 	}
 	// The source, written out here because a call to source costs a
@@ -80,12 +71,29 @@ func (s *Schedule) openSlow(dst, metadata, ciphertext []byte, h frame.Header, er
 	if err != nil {
 		return nil, Source{Header: h}, s.openError(h, err)
 	}
-	i := uint64(h.KID) & lowMask(s.layout.EpochBits)
-	v := t.slots[i]
-	if t2 := s.table.Load(); v == nil || t2 != t && t2.slots[i] != v {
+	v := s.stableView(t, uint64(h.KID)&lowMask(s.layout.EpochBits))
+	if v == nil {
 		return s.refuseRaced(dst, out, h)
 	}
 	return out, s.source(v, h), nil
+}
+
+// stableView returns the view of slot i if it is the same in t, loaded
+// before a frame.Context.Open, and now, after it; else nil.
+//
+// Every change to the keys of a slot (eviction, drop, a ratchet floor
+// raised) removes keys from the frame.Context before it publishes the
+// table that reflects it, and keys are added only under the published
+// view. So if the slot holds the same view before and after Open, the key
+// that opened the frame belongs to that view. Views are never reused, so
+// equal pointers mean an unchanged slot. Otherwise the frame raced a
+// change to its epoch, cannot be attributed, and is refused.
+func (s *Schedule) stableView(t *table, i uint64) *view {
+	v := t.slots[i]
+	if t2 := s.table.Load(); t2 != t && t2.slots[i] != v {
+		return nil
+	}
+	return v
 }
 
 // source returns the Source of a frame with header h opened under a key
