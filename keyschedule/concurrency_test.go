@@ -139,30 +139,44 @@ func TestConcurrentFirstFrames(t *testing.T) {
 
 // TestStableView checks the attribution rule of Open: a frame is
 // attributed only if its slot held the same view before and after the
-// frame.Context opened it.
+// frame.Context opened it, or a view of the same epoch that reads the
+// frame's step bits as the same step.
 func TestStableView(t *testing.T) {
-	s := newTestSchedule(t, Config{Layout: Layout{RatchetBits: 1, LeafBits: 4, EpochBits: 2}})
+	l := Layout{RatchetBits: 2, LeafBits: 4, EpochBits: 2}
+	s := newTestSchedule(t, Config{Layout: l})
 	install(t, s, 1, 0, 0)
 	install(t, s, 2, 0, 0)
+	kid := func(step, epoch uint64) frame.KID {
+		k, _ := l.KID(KIDParts{Step: step, Leaf: 1, Epoch: epoch})
+		return k
+	}
 	before := s.table.Load()
-	v1 := before.slots[1]
-	if s.stableView(before, 1) != v1 || s.stableView(before, 3) != nil {
+	v1, v2 := before.slots[1], before.slots[2]
+	if s.stableView(before, kid(0, 1)) != v1 || s.stableView(before, kid(0, 3)) != nil {
 		t.Fatal("unchanged table")
 	}
-	if _, err := s.Ratchet(); err != nil { // publishes a new view of epoch 2
-		t.Fatal(err)
-	}
-	if s.stableView(before, 1) != v1 {
+	mustRatchet(t, s, 1) // floor stays 0: a new view of epoch 2, same window
+	mustRatchet(t, s, 2) // floor 1: window [1, 5)
+	if s.stableView(before, kid(0, 1)) != v1 {
 		t.Fatal("a change to another slot made slot 1 unstable")
 	}
-	if s.stableView(before, 2) != nil {
-		t.Fatal("slot 2 changed during the open but was attributed")
+	now := s.table.Load().slots[2]
+	for step, want := range map[uint64]*view{0: nil, 1: now, 2: now, 3: now} {
+		// Step bits 0 read as step 0 before and step 4 now: the key may
+		// have been step 0's, which the floor removed.
+		if got := s.stableView(before, kid(step, 2)); got != want {
+			t.Errorf("step %d across a raised floor: view %p, want %p (before %p)", step, got, want, v2)
+		}
 	}
 	if err := s.DropEpoch(1); err != nil {
 		t.Fatal(err)
 	}
-	if s.stableView(before, 1) != nil {
+	if s.stableView(before, kid(0, 1)) != nil {
 		t.Fatal("slot 1 dropped during the open but was attributed")
+	}
+	install(t, s, 5, 0, 0) // slot 1 again, another epoch
+	if s.stableView(before, kid(0, 1)) != nil {
+		t.Fatal("slot 1 evicted during the open but was attributed")
 	}
 	// refuseRaced erases the plaintext it refuses.
 	dst := []byte("hdr")

@@ -43,7 +43,7 @@ func (s *Schedule) Open(dst, metadata, ciphertext []byte) ([]byte, Source, error
 		return s.openSlow(dst, metadata, ciphertext, h, err)
 	}
 	l := &s.layout
-	v := s.stableView(t, uint64(h.KID)&lowMask(l.EpochBits))
+	v := s.stableView(t, h.KID)
 	if v == nil {
 		return s.refuseRaced(dst, out, h)
 	}
@@ -71,29 +71,51 @@ func (s *Schedule) openSlow(dst, metadata, ciphertext []byte, h frame.Header, er
 	if err != nil {
 		return nil, Source{Header: h}, s.openError(h, err)
 	}
-	v := s.stableView(t, uint64(h.KID)&lowMask(s.layout.EpochBits))
+	v := s.stableView(t, h.KID)
 	if v == nil {
 		return s.refuseRaced(dst, out, h)
 	}
 	return out, s.source(v, h), nil
 }
 
-// stableView returns the view of slot i if it is the same in t, loaded
-// before a frame.Context.Open, and now, after it; else nil.
+// stableView returns the view to attribute a frame under kid to, given t,
+// the table loaded before frame.Context.Open found the frame's key, or nil
+// if the frame cannot be attributed.
 //
 // Every change to the keys of a slot (eviction, drop, a ratchet floor
 // raised) removes keys from the frame.Context before it publishes the
 // table that reflects it, and keys are added only under the published
-// view. So if the slot holds the same view before and after Open, the key
-// that opened the frame belongs to that view. Views are never reused, so
-// equal pointers mean an unchanged slot. Otherwise the frame raced a
-// change to its epoch, cannot be attributed, and is refused.
-func (s *Schedule) stableView(t *table, i uint64) *view {
+// view, with steps in its window. So if the slot holds the same view
+// before and after Open, the key that opened the frame belongs to that
+// view (views are never reused, so equal pointers mean an unchanged slot).
+// If the view changed, see changedView.
+func (s *Schedule) stableView(t *table, kid frame.KID) *view {
+	i := uint64(kid) & lowMask(s.layout.EpochBits)
 	v := t.slots[i]
-	if t2 := s.table.Load(); t2 != t && t2.slots[i] != v {
-		return nil
+	if now := s.table.Load(); now != t && now.slots[i] != v {
+		return s.changedView(v, now.slots[i], kid)
 	}
 	return v
+}
+
+// changedView attributes a frame whose slot changed from view v to view
+// now while it was opened. A different epoch (eviction, drop) cannot be
+// told apart: nil. Within one epoch only the ratchet floor moves. The
+// frame's key was installed, when Open found it, under some view u
+// between v and now, with its step s in u's window; the window of u
+// covers the overlap of v's and now's windows. So if the frame's step
+// bits give the same step x under v and under now, x lies in that overlap,
+// in u's window too, and s = x. If they differ, the key may have been
+// one of the steps the new floor removed: nil.
+func (s *Schedule) changedView(v, now *view, kid frame.KID) *view {
+	if v == nil || now == nil || v.ep != now.ep {
+		return nil
+	}
+	low := s.layout.parts(kid).Step
+	if r := s.layout.RatchetBits; v.step(r, low) != now.step(r, low) {
+		return nil
+	}
+	return now
 }
 
 // source returns the Source of a frame with header h opened under a key
