@@ -6,9 +6,10 @@ import (
 	"strings"
 )
 
-// Sentinel errors. Every error this package returns wraps one of them, so
-// callers can branch with errors.Is; errors that come from package frame
-// (frame.ErrAuthentication, frame.ErrReplay, ...) are wrapped as well. The
+// Sentinel errors. Every error this package returns wraps one of them, the
+// error of package frame that caused it (frame.ErrAuthentication,
+// frame.ErrReplay, ...), or both, so callers can branch with errors.Is;
+// ExportBaseKey also wraps the Exporter's own errors. The
 // message names the operation and, where known, the epoch and leaf:
 // "keyschedule: open epoch 5 leaf 3: leaf is not a member of the epoch".
 var (

@@ -22,10 +22,12 @@ type Source struct {
 // (RFC 9605 §4.4.4), appends the plaintext to dst like frame.Context.Open
 // and says who sent it. metadata must be what the frame was sealed with.
 //
-// The first frame under a KID derives its key: the KID's low E bits name a
-// live epoch (else ErrUnknownEpoch), its leaf must be one of the epoch's
-// members (else ErrNotMember) other than this one (else ErrOwnKID), and a
-// KID with bits outside the layout fails with ErrInvalidKID. Errors of the
+// The first frame under a KID derives its key (for context 0, the keys of
+// every member of the epoch at once; see Schedule): the KID's low E bits
+// must name a live epoch (else ErrUnknownEpoch), its leaf one of the
+// epoch's members (else ErrNotMember) other than this one (else
+// ErrOwnKID), and a KID with bits outside the layout fails with
+// ErrInvalidKID. Errors of the
 // frame layer (frame.ErrAuthentication, frame.ErrReplay,
 // frame.ErrMalformedHeader, ...) are wrapped and match errors.Is. On
 // error, Source holds the header if it parsed, unauthenticated, so that a
@@ -33,9 +35,9 @@ type Source struct {
 // §4.4.4).
 //
 // In the steady state Open takes no lock and, with enough capacity in dst,
-// does not allocate. A frame opened while its epoch is being dropped or
-// evicted, or its ratchet step retired, cannot be attributed reliably and
-// fails with ErrUnknownEpoch.
+// does not allocate. A frame opened at the moment its epoch is dropped or
+// evicted, or its ratchet step retired, cannot be attributed with
+// certainty; its plaintext is erased and it fails with ErrUnknownEpoch.
 func (s *Schedule) Open(dst, metadata, ciphertext []byte) ([]byte, Source, error) {
 	t := s.table.Load()
 	out, h, err := s.ctx.Open(dst, metadata, ciphertext)
@@ -47,8 +49,8 @@ func (s *Schedule) Open(dst, metadata, ciphertext []byte) ([]byte, Source, error
 	if v == nil {
 		return s.refuseRaced(dst, out, h)
 	}
-	// The source, written out here because a call to source costs a
-	// tenth of a small frame's Open.
+	// The source of the default layout, written out here: calling source
+	// costs several percent of a small frame's Open.
 	src := Source{Epoch: v.ep.number, Leaf: uint32(uint64(h.KID) >> l.EpochBits & lowMask(l.LeafBits)), Header: h}
 	if l.ContextBits|l.RatchetBits != 0 {
 		src = s.source(v, h)
