@@ -110,17 +110,29 @@ func BenchmarkOpen(b *testing.B) {
 	}
 }
 
+// benchSenders returns a Schedule sending as leaf 1 of epoch 5 and a
+// frame.Context with the same send key.
+func benchSenders(b *testing.B) (*Schedule, *frame.Context) {
+	s := newTestSchedule(b, Config{})
+	if err := s.InstallEpoch(Epoch{Number: 5, BaseKey: benchBase(), Self: 1, Members: []uint32{0, 1}}); err != nil {
+		b.Fatal(err)
+	}
+	c, err := frame.NewContext(frame.Config{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := c.AddSendKey(1<<4|5, benchBase()); err != nil {
+		b.Fatal(err)
+	}
+	return s, c
+}
+
 // BenchmarkSeal is the steady state of the sending side.
 func BenchmarkSeal(b *testing.B) {
 	for _, size := range benchSizes {
 		for _, impl := range []string{"frame", "keyschedule"} {
 			b.Run(fmt.Sprintf("impl=%s/size=%d", impl, size), func(b *testing.B) {
-				s := newTestSchedule(b, Config{})
-				install(b, s, 5, 1, 0, 1)
-				c, _ := frame.NewContext(frame.Config{})
-				if err := c.AddSendKey(1<<4|5, benchBase()); err != nil {
-					b.Fatal(err)
-				}
+				s, c := benchSenders(b)
 				pt := make([]byte, size)
 				dst := make([]byte, 0, size+s.MaxOverhead())
 				b.SetBytes(int64(size))
@@ -213,12 +225,7 @@ func BenchmarkOpenPaired(b *testing.B) {
 func BenchmarkSealPaired(b *testing.B) {
 	for _, size := range benchSizes {
 		b.Run(fmt.Sprintf("size=%d", size), func(b *testing.B) {
-			s := newTestSchedule(b, Config{})
-			install(b, s, 5, 1, 0, 1)
-			c, _ := frame.NewContext(frame.Config{})
-			if err := c.AddSendKey(1<<4|5, benchBase()); err != nil {
-				b.Fatal(err)
-			}
+			s, c := benchSenders(b)
 			pt := make([]byte, size)
 			dst := make([]byte, 0, size+s.MaxOverhead())
 			runPaired(b,
