@@ -113,6 +113,13 @@ func (p *suiteParams) deriveKeySalt(suite Suite, kid KID, base []byte) (secretBy
 		return nil, nil, err
 	}
 	defer clear(secret)
+	return p.expandKeySalt(suite, kid, secret)
+}
+
+// expandKeySalt is the second half of derive_key_salt (RFC 9605 §4.4.2):
+// the key and salt of kid from sframe_secret, which does not depend on the
+// KID, so that keys of many KIDs under one base key share one extract.
+func (p *suiteParams) expandKeySalt(suite Suite, kid KID, secret secretBytes) (secretBytes, *salt, error) {
 	key, err := hkdf.Expand(p.hash, secret, deriveLabel(keyLabelPrefix, kid, suite), p.nk)
 	if err != nil {
 		return nil, nil, err

@@ -1,0 +1,105 @@
+package keyschedule
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/sealroom/sealroom/frame"
+)
+
+// Seal encrypts plaintext as this member's frame in the sending epoch
+// (RFC 9605 §4.4.3) and appends the SFrame ciphertext to dst, like
+// frame.Context.Seal. The KID is that of context under the layout (RFC
+// 9605 §5.2): most callers send everything with context 0, whose key is
+// derived when the epoch is installed; the key of another context is
+// derived on its first frame. metadata is authenticated, not encrypted,
+// and Open must be given the same.
+//
+// Without an epoch to send in, Seal fails with ErrUnknownEpoch. In the
+// steady state it takes no lock and, with enough capacity in dst
+// (MaxOverhead), does not allocate.
+func (s *Schedule) Seal(dst []byte, context uint64, metadata, plaintext []byte) ([]byte, error) {
+	if st := s.send.Load(); st != nil {
+		kid := st.kid
+		if context != 0 {
+			var err error
+			if kid, err = s.sendKID(st, context); err != nil {
+				return nil, err
+			}
+		}
+		out, err := s.ctx.Seal(dst, kid, metadata, plaintext)
+		if err == nil {
+			return out, nil
+		}
+		if !errors.Is(err, frame.ErrUnknownKID) {
+			return nil, newError("seal", nil, "").at(st.ep.number).from(st.ep.self).wrap(err)
+		}
+	}
+	// No send key yet for this context, or the epoch or step changed
+	// since st was loaded.
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	kid, st, err := s.installSendKey(context)
+	if err != nil {
+		return nil, err
+	}
+	out, err := s.ctx.Seal(dst, kid, metadata, plaintext)
+	if err != nil {
+		return nil, newError("seal", nil, "").at(st.ep.number).from(st.ep.self).wrap(err)
+	}
+	return out, nil
+}
+
+// NextHeader returns the header the next Seal with context will write,
+// for sizing in-place encryption (see frame.Context.Seal). A concurrent
+// InstallEpoch or Ratchet changes it.
+func (s *Schedule) NextHeader(context uint64) (frame.Header, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	kid, st, err := s.installSendKey(context)
+	if err != nil {
+		return frame.Header{}, err
+	}
+	ctr, err := s.ctx.NextCounter(kid)
+	if err != nil {
+		return frame.Header{}, newError("next header", nil, "").at(st.ep.number).from(st.ep.self).wrap(err)
+	}
+	return frame.Header{KID: kid, CTR: ctr}, nil
+}
+
+// sendKID returns the KID of context in st.
+func (s *Schedule) sendKID(st *sendState, context uint64) (frame.KID, error) {
+	if context>>s.layout.ContextBits != 0 {
+		return 0, newError("seal", ErrContextOutOfRange,
+			fmt.Sprintf("context %d needs more than %d bits", context, s.layout.ContextBits)).at(st.ep.number)
+	}
+	return s.layout.kid(context, st.step, st.ep.self, st.ep.number), nil
+}
+
+// installSendKey returns the send KID of context in the current sending
+// state, deriving its key if needed. The caller holds s.mu.
+func (s *Schedule) installSendKey(context uint64) (frame.KID, *sendState, error) {
+	st := s.send.Load()
+	if st == nil {
+		return 0, nil, newError("seal", ErrUnknownEpoch, "no epoch installed for sending")
+	}
+	kid, err := s.sendKID(st, context)
+	if err != nil {
+		return 0, nil, err
+	}
+	ep := st.ep
+	for _, k := range ep.send {
+		if k == kid {
+			return kid, st, nil
+		}
+	}
+	base, err := ep.chainAt(s.suite, s.layout.RatchetBits, st.step)
+	if err != nil {
+		return 0, nil, newError("seal", nil, "").at(ep.number).from(ep.self).wrap(err)
+	}
+	if err := s.ctx.AddSendKey(kid, base); err != nil {
+		return 0, nil, newError("seal", nil, "").at(ep.number).from(ep.self).wrap(err)
+	}
+	ep.send = append(ep.send, kid)
+	return kid, st, nil
+}
