@@ -36,7 +36,8 @@ func keyState(g *aead) []byte {
 }
 
 // TestKeyStatePowers checks the stored powers of H: entry k (from the end)
-// must be the byte reversal of H^k * x^-1, where x^-1 = x^127+x^6+x+1.
+// must be the byte reversal of H^k * x^-1, where x^-1 = x^127+x^6+x+1, and
+// its Karatsuba entry the XOR of that value's two halves, in both halves.
 func TestKeyStatePowers(t *testing.T) {
 	for _, im := range []impl{implAVX2, implAVX512} {
 		if !supported(im) {
@@ -64,9 +65,17 @@ func TestKeyStatePowers(t *testing.T) {
 				if !bytes.Equal(got, want[:]) {
 					t.Fatalf("%v AES-%d: H^%d stored as %x, want %x", im, 8*kl, k, got, want)
 				}
+				var kara [16]byte
+				for i := 0; i < 8; i++ {
+					kara[i] = want[i] ^ want[8+i]
+					kara[8+i] = kara[i]
+				}
+				if got := ks[offKara+(nPow-k)*16:][:16]; !bytes.Equal(got, kara[:]) {
+					t.Fatalf("%v AES-%d: Karatsuba half of H^%d stored as %x, want %x", im, 8*kl, k, got, kara)
+				}
 				p = gfMulRef(p, h)
 			}
-			if pad := ks[offPow+nPow*16:]; !bytes.Equal(pad, make([]byte, len(pad))) {
+			if pad := ks[offPow+nPow*16 : offKara]; !bytes.Equal(pad, make([]byte, len(pad))) {
 				t.Errorf("padding not zero")
 			}
 		}

@@ -122,6 +122,13 @@ func genInit(nr int) {
 		g.reduceSteps(X4).emit()
 		VMOVDQU(X4, Mem{Base: ks, Disp: offPow + (nPow-k)*16})
 	}
+	Comment("Karatsuba halves: q0 ^ q1 of each power, in both quadwords.")
+	for k := 1; k <= nPow; k++ {
+		VMOVDQU(Mem{Base: ks, Disp: offPow + (nPow-k)*16}, X4)
+		VPSHUFD(U8(0x4e), X4, X5)
+		VPXOR(X4, X5, X5)
+		VMOVDQU(X5, Mem{Base: ks, Disp: offKara + (nPow-k)*16})
+	}
 	VZEROALL()
 	RET()
 }

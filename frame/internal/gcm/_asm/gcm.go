@@ -141,6 +141,20 @@ func (f *fn) chunkPow(j int) Op {
 	return Mem{Base: f.ks, Disp: first + j*f.w}
 }
 
+// chunkKara returns the Karatsuba halves matching chunkPow(j).
+func (f *fn) chunkKara(j int) Op {
+	return Mem{Base: f.ks, Disp: f.chunkPow(j).(Mem).Disp - offPow + offKara}
+}
+
+// chunkHash returns the steps that hash the four GH vectors of a full chunk
+// into S (the GH registers must hold the blocks with S already folded in).
+func (f *fn) chunkHash() steps {
+	g := f.g(f.w)
+	s := g.karaSteps(f.gh(4), f.chunkPow, f.chunkKara, true)
+	s = append(s, g.karaFix()...)
+	return append(s, g.reduceSteps(f.x(rS))...)
+}
+
 func genSeal(p path) { genFn(p, true) }
 func genOpen(p path) { genFn(p, false) }
 
@@ -292,8 +306,7 @@ func (f *fn) hashAAD() {
 		VPSHUFB(f.bswap(f.w), r, r)
 	}
 	xor(f.evex, f.r(rS), gh[0], gh[0])
-	g.mulSteps(gh, f.chunkPow, true).emit()
-	g.reduceSteps(f.x(rS)).emit()
+	f.chunkHash().emit()
 	ADDQ(U32(f.chunk()), f.aad)
 	SUBQ(U32(f.chunk()), f.aadLen)
 	JMP(LabelRef(loop))
@@ -363,7 +376,6 @@ func (f *fn) toGH(v int) {
 // its own; the last chunk is hashed after the loop.
 func (f *fn) sealBody() {
 	loop, flush := f.l("loop"), f.l("flush")
-	g := f.g(f.w)
 	CMPQ(f.n, U32(f.chunk()))
 	JB(LabelRef(f.l("tail")))
 	Comment("First chunk: encrypt only.")
@@ -376,24 +388,21 @@ func (f *fn) sealBody() {
 	Label(loop)
 	CMPQ(f.n, U32(f.chunk()))
 	JB(LabelRef(flush))
-	work := append(g.mulSteps(f.gh(4), f.chunkPow, true), g.reduceSteps(f.x(rS))...)
 	f.counters(4)
-	aesRounds(f.evex, f.nr, f.a(4), f.rk(f.w), work)
+	aesRounds(f.evex, f.nr, f.a(4), f.rk(f.w), f.chunkHash())
 	f.xorStore()
 	f.toGH(4)
 	f.advance()
 	JMP(LabelRef(loop))
 
 	Label(flush)
-	g.mulSteps(f.gh(4), f.chunkPow, true).emit()
-	g.reduceSteps(f.x(rS)).emit()
+	f.chunkHash().emit()
 }
 
 // openBody decrypts full chunks, hashing each chunk's ciphertext while it
 // is decrypted.
 func (f *fn) openBody() {
 	loop := f.l("loop")
-	g := f.g(f.w)
 	Label(loop)
 	CMPQ(f.n, U32(f.chunk()))
 	JB(LabelRef(f.l("tail")))
@@ -402,9 +411,8 @@ func (f *fn) openBody() {
 		VPSHUFB(f.bswap(f.w), r, r)
 	}
 	xor(f.evex, f.r(rS), f.r(rGH), f.r(rGH))
-	work := append(g.mulSteps(f.gh(4), f.chunkPow, true), g.reduceSteps(f.x(rS))...)
 	f.counters(4)
-	aesRounds(f.evex, f.nr, f.a(4), f.rk(f.w), work)
+	aesRounds(f.evex, f.nr, f.a(4), f.rk(f.w), f.chunkHash())
 	f.xorStore()
 	f.advance()
 	JMP(LabelRef(loop))

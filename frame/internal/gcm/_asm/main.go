@@ -28,7 +28,8 @@ const (
 	nPow     = 20                     // H^20 .. H^1, descending
 	offPow   = offRK + 15*rkStride    // 960
 	offPad   = offPow + nPow*16       // 1280: zero padding, read (times zero) by tail GHASH
-	stateLen = offPad + 64            // 1344
+	offKara  = offPad + 64            // 1344: per power, q0 = q1 = its q0 ^ q1 (Karatsuba)
+	stateLen = offKara + nPow*16      // 1664
 	offH1    = offPow + (nPow-1)*16   // H^1
 	offH16   = offPow + (nPow-16)*16  // H^16, first power of a 16-block chunk
 	offH8    = offPow + (nPow-8)*16   // H^8, first power of an 8-block chunk
