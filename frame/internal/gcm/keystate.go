@@ -7,13 +7,13 @@ import "unsafe"
 //
 //	offset  0: 15 round-key slots of 64 bytes, each key repeated four times
 //	           (one ZMM), AES-128 using slots 0..10
-//	offset 960: H^20 .. H^1, 16 bytes each, byte-reflected and times x^-1
-//	offset 1280: 64 zero bytes read (and multiplied by zero) by tails
-//	offset 1344: per power, the XOR of its two 64-bit halves, in both
+//	offset 960: H^36 .. H^1, 16 bytes each, byte-reflected and times x^-1
+//	offset 1536: 64 zero bytes read (and multiplied by zero) by tails
+//	offset 1600: per power, the XOR of its two 64-bit halves, in both
 //	             halves (Karatsuba multiplication in the main loops)
 const (
 	offPow      = 15 * 64
-	nPow        = 20
+	nPow        = 36
 	offKara     = offPow + nPow*16 + 64
 	keyStateLen = offKara + nPow*16
 	stateAlign  = 64

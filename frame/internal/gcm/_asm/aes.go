@@ -14,6 +14,9 @@ import (
 // that the out-of-order core overlaps them with the AES latency chain.
 func aesRounds(evex bool, nr int, state []VecPhysical, rk func(i int) Op, work steps) {
 	for i := 0; i <= nr; i++ {
+		if p, ok := rk(i).(preloaded); ok && len(state) > 0 {
+			p.load()
+		}
 		for _, a := range state {
 			switch {
 			case i == 0:
@@ -31,6 +34,13 @@ func aesRounds(evex bool, nr int, state []VecPhysical, rk func(i int) Op, work s
 	if len(state) == 0 {
 		work.emit()
 	}
+}
+
+// preloaded is a round-key operand that must be loaded into its register
+// at the start of the round (see fn.rk).
+type preloaded struct {
+	VecPhysical
+	load func()
 }
 
 // rcon are the AES round constants (FIPS 197 §5.2).

@@ -21,7 +21,7 @@ var copyLabels int
 
 // copyIn zeroes the stack buffer and copies n bytes from src into it.
 func (f *fn) copyIn(src, n Register) {
-	z := f.r(rT1)
+	z := f.r(f.pl.t1)
 	VPXOR(z, z, z)
 	for q := 0; q < 4; q++ {
 		VMOVDQU(z, f.buf.Offset(32*q))
@@ -47,7 +47,7 @@ func (f *fn) copyBytes(d, s, c Register) {
 	copyLabels++
 	id := copyLabels
 	l := func(x string) string { return fmt.Sprintf("%s_%d", f.l(x), id) }
-	x := f.x(rT1)
+	x := f.x(f.pl.t1)
 	t := GP64()
 	Label(l("c16"))
 	CMPQ(c, U8(16))

@@ -12,37 +12,42 @@ import (
 type path struct {
 	name string // "AVX512" or "AVX2" (function name part)
 	w    int    // vector width in bytes
+	nv   int    // vectors per main-loop iteration
 	evex bool   // AVX-512: 32 registers, k-masks, VPTERNLOGD
 	nr   int    // AES rounds: 10 or 14
+	pl   plan
+}
+
+// plan assigns vector registers (by index; the width is the path's).
+// Registers used with VEX-only instructions at 128 bits (lo..bs) must be
+// below 16.
+type plan struct {
+	a, gh      int // first of nv: AES state / keystream; byte-reflected blocks being hashed
+	lo, mi, hi int // GHASH accumulators
+	t0, t1     int // temporaries
+	ctr        int // counter blocks (little-endian); in tails also the lengths block
+	s          int // GHASH state (128 bits, upper lanes zero)
+	bs         int // bswapMask
+	rk, rkRegs int // round keys 0..rkRegs-1 live in registers rk..
+	rkTemp     int // if not 0, later round keys are loaded into this register per round
 }
 
 var (
-	path512 = path{name: "AVX512", w: 64, evex: true}
-	path256 = path{name: "AVX2", w: 32}
+	// The 512-bit path hashes 32 blocks per iteration while encrypting 32:
+	// with eight independent AES chains of latency 4 the VAES unit has
+	// slack for the carry-less multiplies that share it.
+	path512 = path{name: "AVX512", w: 64, nv: 8, evex: true, pl: plan{
+		a: 0, gh: 16, lo: 8, mi: 9, hi: 10, t0: 11, t1: 12, ctr: 13, s: 14, bs: 15, rk: 24, rkRegs: 7, rkTemp: 31}}
+	// The 256-bit path has 16 registers: 8 blocks per iteration, round keys
+	// read from the key state.
+	path256 = path{name: "AVX2", w: 32, nv: 4, pl: plan{
+		a: 0, gh: 4, lo: 8, mi: 9, hi: 10, t0: 11, t1: 12, ctr: 13, s: 14, bs: 15}}
 )
 
 func (p path) withRounds(nr int) path { p.nr = nr; return p }
 func (p path) bits() int              { return map[int]int{10: 128, 14: 256}[p.nr] }
-func (p path) chunk() int             { return 4 * p.w } // bytes per main-loop iteration
-
-// Vector register plan (indices; width per path). The 512-bit path keeps
-// every round key in Z16..Z30; the 256-bit path has only 16 registers and
-// reads round keys from the key state as memory operands.
-const (
-	rA    = 0  // 0..3: AES state / keystream
-	rGH   = 4  // 4..7: byte-reflected blocks being hashed
-	rLO   = 8  // GHASH accumulators
-	rMI   = 9  //
-	rHI   = 10 //
-	rT0   = 11 // temporaries
-	rT1   = 12 //
-	rCTR  = 13 // counter blocks (little-endian); in tails also the lengths block
-	rS    = 14 // GHASH state (128 bits, upper lanes zero)
-	rEJ0  = 15 // AES_K(J0), 512-bit path
-	rRK   = 16 // round keys, 512-bit path
-	rBS   = 31 // bswapMask, 512-bit path
-	rBS16 = 15 // bswapMask, 256-bit path
-)
+func (p path) chunk() int             { return p.nv * p.w }     // bytes per main-loop iteration
+func (p path) chunkBlocks() int       { return p.chunk() / 16 } // blocks per main-loop iteration
 
 var (
 	xr = []VecPhysical{X0, X1, X2, X3, X4, X5, X6, X7, X8, X9, X10, X11, X12, X13, X14, X15,
@@ -78,9 +83,9 @@ func (f *fn) l(s string) string { return f.name + "_" + s }
 
 func (f *fn) r(i int) VecPhysical   { return vreg(i, f.w) }
 func (f *fn) x(i int) VecPhysical   { return vreg(i, 16) }
-func (f *fn) a(v int) []VecPhysical { return f.regs(rA, v) }
+func (f *fn) a(v int) []VecPhysical { return f.regs(f.pl.a, v) }
 func (f *fn) gh(v int) []VecPhysical {
-	return f.regs(rGH, v)
+	return f.regs(f.pl.gh, v)
 }
 
 func (f *fn) regs(base, v int) []VecPhysical {
@@ -92,24 +97,28 @@ func (f *fn) regs(base, v int) []VecPhysical {
 }
 
 func (f *fn) bswap(width int) VecPhysical {
-	if f.evex {
-		return vreg(rBS, width)
-	}
-	return vreg(rBS16, width)
+	return vreg(f.pl.bs, width)
 }
 
 func (f *fn) g(width int) gregs {
 	return gregs{
-		lo: vreg(rLO, width), mi: vreg(rMI, width), hi: vreg(rHI, width),
-		t0: vreg(rT0, width), t1: vreg(rT1, width), evex: f.evex,
+		lo: vreg(f.pl.lo, width), mi: vreg(f.pl.mi, width), hi: vreg(f.pl.hi, width),
+		t0: vreg(f.pl.t0, width), t1: vreg(f.pl.t1, width), evex: f.evex,
 	}
 }
 
-// rk returns round key i at the given width.
+// rk returns round key i at the given width: a register holding it, a
+// register loaded with it at the start of the round (512-bit path: Zen 4
+// runs VAESENC with a 512-bit memory operand at 2/3 the rate), or a memory
+// operand (256-bit path, where that costs nothing).
 func (f *fn) rk(width int) func(i int) Op {
 	return func(i int) Op {
-		if f.evex {
-			return vreg(rRK+i, width)
+		switch {
+		case i < f.pl.rkRegs:
+			return vreg(f.pl.rk+i, width)
+		case f.pl.rkTemp != 0:
+			r := vreg(f.pl.rkTemp, width)
+			return preloaded{r, func() { VMOVDQU64(Mem{Base: f.ks, Disp: offRK + i*rkStride}, r) }}
 		}
 		return Mem{Base: f.ks, Disp: offRK + i*rkStride}
 	}
@@ -134,11 +143,7 @@ func (f *fn) store(r VecPhysical, m Mem) {
 // chunkPow returns the powers for vector j of a full chunk: H^16..H^1
 // (512-bit) or H^8..H^1 (256-bit).
 func (f *fn) chunkPow(j int) Op {
-	first := offH16
-	if !f.evex {
-		first = offH8
-	}
-	return Mem{Base: f.ks, Disp: first + j*f.w}
+	return Mem{Base: f.ks, Disp: offPow + (nPow-f.chunkBlocks())*16 + j*f.w}
 }
 
 // chunkKara returns the Karatsuba halves matching chunkPow(j).
@@ -150,9 +155,9 @@ func (f *fn) chunkKara(j int) Op {
 // into S (the GH registers must hold the blocks with S already folded in).
 func (f *fn) chunkHash() steps {
 	g := f.g(f.w)
-	s := g.karaSteps(f.gh(4), f.chunkPow, f.chunkKara, true)
+	s := g.karaSteps(f.gh(f.nv), f.chunkPow, f.chunkKara, true)
 	s = append(s, g.karaFix()...)
-	return append(s, g.reduceSteps(f.x(rS))...)
+	return append(s, g.reduceSteps(f.x(f.pl.s))...)
 }
 
 func genSeal(p path) { genFn(p, true) }
@@ -194,9 +199,9 @@ func (f *fn) prologue() {
 	f.aad = Load(Param("aad"), GP64())
 	f.aadLen = Load(Param("aadLen"), GP64())
 	f.lenblk = AllocLocal(16)
+	f.ej0 = AllocLocal(16)
 	if !f.evex {
 		f.buf = AllocLocal(128)
-		f.ej0 = AllocLocal(16)
 	}
 
 	Comment("Lengths block, reflected: q0 = 8*len(text), q1 = 8*len(aad).")
@@ -216,38 +221,33 @@ func (f *fn) prologue() {
 
 	if f.evex {
 		VMOVDQU64(bswapMask, f.bswap(64))
-		for i := 0; i <= f.nr; i++ {
-			VMOVDQU64(Mem{Base: f.ks, Disp: offRK + i*rkStride}, vreg(rRK+i, 64))
+		for i := 0; i <= f.nr && i < f.pl.rkRegs; i++ {
+			VMOVDQU64(Mem{Base: f.ks, Disp: offRK + i*rkStride}, vreg(f.pl.rk+i, 64))
 		}
 	} else {
 		VMOVDQU(bswapMask, f.bswap(32))
 	}
 
 	Comment("J0 = nonce || 0^31 || 1, and AES_K(J0).")
-	j0 := f.x(rCTR)
+	j0 := f.x(f.pl.ctr)
 	VMOVQ(Mem{Base: nonce}, j0)
 	VPINSRD(U8(2), Mem{Base: nonce, Disp: 8}, j0, j0)
 	VPOR(ctrOne, j0, j0)
-	e := f.x(rEJ0)
-	if !f.evex {
-		e = f.x(rT0)
-	}
+	e := f.x(f.pl.t0)
 	VMOVDQA(j0, e)
 	aesRounds(f.evex, f.nr, []VecPhysical{e}, f.rk(16), nil)
-	if !f.evex {
-		VMOVDQU(e, f.ej0)
-	}
+	VMOVDQU(e, f.ej0)
 
 	Comment("Counter blocks inc32(J0)+k, kept little-endian so VPADDD increments them.")
 	VPSHUFB(f.bswap(16), j0, j0)
 	if f.evex {
-		VSHUFI64X2(U8(0), f.r(rCTR), f.r(rCTR), f.r(rCTR))
-		VPADDD(laneInc512, f.r(rCTR), f.r(rCTR))
+		VSHUFI64X2(U8(0), f.r(f.pl.ctr), f.r(f.pl.ctr), f.r(f.pl.ctr))
+		VPADDD(laneInc512, f.r(f.pl.ctr), f.r(f.pl.ctr))
 	} else {
-		VPERMQ(U8(0x44), f.r(rCTR), f.r(rCTR))
-		VPADDD(laneInc256, f.r(rCTR), f.r(rCTR))
+		VPERMQ(U8(0x44), f.r(f.pl.ctr), f.r(f.pl.ctr))
+		VPADDD(laneInc256, f.r(f.pl.ctr), f.r(f.pl.ctr))
 	}
-	VPXOR(f.x(rS), f.x(rS), f.x(rS))
+	VPXOR(f.x(f.pl.s), f.x(f.pl.s), f.x(f.pl.s))
 }
 
 // counters loads v vectors of counter blocks into the AES state registers
@@ -258,9 +258,9 @@ func (f *fn) counters(v int) {
 		inc = inc2
 	}
 	for j, a := range f.a(v) {
-		VPSHUFB(f.bswap(f.w), f.r(rCTR), a)
-		if j < v-1 || v == 4 {
-			VPADDD(inc, f.r(rCTR), f.r(rCTR))
+		VPSHUFB(f.bswap(f.w), f.r(f.pl.ctr), a)
+		if j < v-1 || v == f.nv {
+			VPADDD(inc, f.r(f.pl.ctr), f.r(f.pl.ctr))
 		}
 	}
 }
@@ -297,7 +297,7 @@ func (f *fn) hashAAD() {
 	Comment("GHASH the additional data: full chunks, then the rest.")
 	loop, tail, part, done := f.l("aadLoop"), f.l("aadTail"), f.l("aadPart"), f.l("aadDone")
 	g := f.g(f.w)
-	gh := f.gh(4)
+	gh := f.gh(f.nv)
 	Label(loop)
 	CMPQ(f.aadLen, U32(f.chunk()))
 	JB(LabelRef(tail))
@@ -305,7 +305,7 @@ func (f *fn) hashAAD() {
 		f.load(Mem{Base: f.aad, Disp: j * f.w}, r)
 		VPSHUFB(f.bswap(f.w), r, r)
 	}
-	xor(f.evex, f.r(rS), gh[0], gh[0])
+	xor(f.evex, f.r(f.pl.s), gh[0], gh[0])
 	f.chunkHash().emit()
 	ADDQ(U32(f.chunk()), f.aad)
 	SUBQ(U32(f.chunk()), f.aadLen)
@@ -336,14 +336,14 @@ func (f *fn) hashAAD() {
 		VMOVDQU(Mem{Base: ptr}, gh[0])
 	}
 	VPSHUFB(f.bswap(f.w), gh[0], gh[0])
-	xor(f.evex, f.r(rS), gh[0], gh[0])
-	VPXOR(f.x(rS), f.x(rS), f.x(rS))
+	xor(f.evex, f.r(f.pl.s), gh[0], gh[0])
+	VPXOR(f.x(f.pl.s), f.x(f.pl.s), f.x(f.pl.s))
 	g.mulSteps(gh[:1], func(int) Op { return Mem{Base: pb} }, false).emit()
 	ADDQ(U32(f.w), ptr)
 	ADDQ(U32(f.w), pb)
 	SUBQ(U32(f.w), f.aadLen)
 	JG(LabelRef(part))
-	g.reduceSteps(f.x(rS)).emit()
+	g.reduceSteps(f.x(f.pl.s)).emit()
 	Label(done)
 }
 
@@ -356,7 +356,7 @@ func (f *fn) advance() {
 // xorStore XORs the four keystream vectors with a chunk at src and stores
 // the result at dst.
 func (f *fn) xorStore() {
-	for j, a := range f.a(4) {
+	for j, a := range f.a(f.nv) {
 		xor(f.evex, Mem{Base: f.src, Disp: j * f.w}, a, a)
 		f.store(a, Mem{Base: f.dst, Disp: j * f.w})
 	}
@@ -366,9 +366,9 @@ func (f *fn) xorStore() {
 // folds the GHASH state into the first block.
 func (f *fn) toGH(v int) {
 	for j, a := range f.a(v) {
-		VPSHUFB(f.bswap(f.w), a, f.r(rGH+j))
+		VPSHUFB(f.bswap(f.w), a, f.r(f.pl.gh+j))
 	}
-	xor(f.evex, f.r(rS), f.r(rGH), f.r(rGH))
+	xor(f.evex, f.r(f.pl.s), f.r(f.pl.gh), f.r(f.pl.gh))
 }
 
 // sealBody encrypts full chunks. The first chunk is only encrypted; each
@@ -379,19 +379,19 @@ func (f *fn) sealBody() {
 	CMPQ(f.n, U32(f.chunk()))
 	JB(LabelRef(f.l("tail")))
 	Comment("First chunk: encrypt only.")
-	f.counters(4)
-	aesRounds(f.evex, f.nr, f.a(4), f.rk(f.w), nil)
+	f.counters(f.nv)
+	aesRounds(f.evex, f.nr, f.a(f.nv), f.rk(f.w), nil)
 	f.xorStore()
-	f.toGH(4)
+	f.toGH(f.nv)
 	f.advance()
 
 	Label(loop)
 	CMPQ(f.n, U32(f.chunk()))
 	JB(LabelRef(flush))
-	f.counters(4)
-	aesRounds(f.evex, f.nr, f.a(4), f.rk(f.w), f.chunkHash())
+	f.counters(f.nv)
+	aesRounds(f.evex, f.nr, f.a(f.nv), f.rk(f.w), f.chunkHash())
 	f.xorStore()
-	f.toGH(4)
+	f.toGH(f.nv)
 	f.advance()
 	JMP(LabelRef(loop))
 
@@ -406,13 +406,13 @@ func (f *fn) openBody() {
 	Label(loop)
 	CMPQ(f.n, U32(f.chunk()))
 	JB(LabelRef(f.l("tail")))
-	for j, r := range f.gh(4) {
+	for j, r := range f.gh(f.nv) {
 		f.load(Mem{Base: f.src, Disp: j * f.w}, r)
 		VPSHUFB(f.bswap(f.w), r, r)
 	}
-	xor(f.evex, f.r(rS), f.r(rGH), f.r(rGH))
-	f.counters(4)
-	aesRounds(f.evex, f.nr, f.a(4), f.rk(f.w), f.chunkHash())
+	xor(f.evex, f.r(f.pl.s), f.r(f.pl.gh), f.r(f.pl.gh))
+	f.counters(f.nv)
+	aesRounds(f.evex, f.nr, f.a(f.nv), f.rk(f.w), f.chunkHash())
 	f.xorStore()
 	f.advance()
 	JMP(LabelRef(loop))
@@ -421,7 +421,7 @@ func (f *fn) openBody() {
 // lenWork returns the steps that load the lengths block and add its
 // product with H^1 to the accumulators.
 func (f *fn) lenWork(g gregs) steps {
-	l := f.x(rCTR)
+	l := f.x(f.pl.ctr)
 	return append(steps{func() { VMOVDQU(f.lenblk, l) }},
 		g.lenSteps(l, Mem{Base: f.ks, Disp: offH1})...)
 }
@@ -433,11 +433,11 @@ func (f *fn) tails() {
 	Label(f.l("tail"))
 	TESTQ(f.n, f.n)
 	JZ(LabelRef(f.l("lenOnly")))
-	for v := 1; v < 4; v++ {
+	for v := 1; v < f.nv; v++ {
 		CMPQ(f.n, U32(v*f.w))
 		JBE(LabelRef(f.l(fmt.Sprintf("tail%d", v))))
 	}
-	for v := 4; v >= 1; v-- {
+	for v := f.nv; v >= 1; v-- {
 		Label(f.l(fmt.Sprintf("tail%d", v)))
 		if f.seal {
 			f.sealTail(v)
@@ -449,15 +449,15 @@ func (f *fn) tails() {
 
 	Label(f.l("lenOnly"))
 	Comment("No text left: S = (S ^ L) * H.")
-	VMOVDQU(f.lenblk, f.x(rCTR))
-	VPXOR(f.x(rCTR), f.x(rS), f.x(rS))
+	VMOVDQU(f.lenblk, f.x(f.pl.ctr))
+	VPXOR(f.x(f.pl.ctr), f.x(f.pl.s), f.x(f.pl.s))
 	gx := f.g(16)
-	gx.mulSteps([]VecPhysical{f.x(rS)}, func(int) Op { return Mem{Base: f.ks, Disp: offH1} }, true).emit()
-	gx.reduceSteps(f.x(rS)).emit()
+	gx.mulSteps([]VecPhysical{f.x(f.pl.s)}, func(int) Op { return Mem{Base: f.ks, Disp: offH1} }, true).emit()
+	gx.reduceSteps(f.x(f.pl.s)).emit()
 }
 
 func (f *fn) sealTail(v int) {
-	last := f.r(rA + v - 1)
+	last := f.r(f.pl.a + v - 1)
 	lastOff := (v - 1) * f.w
 	if f.evex {
 		f.kmask(f.n, lastOff)
@@ -471,8 +471,8 @@ func (f *fn) sealTail(v int) {
 			VPXORD(Mem{Base: f.src, Disp: j * f.w}, a, a)
 			VMOVDQU64(a, Mem{Base: f.dst, Disp: j * f.w})
 		}
-		VMOVDQU8_Z(Mem{Base: f.src, Disp: lastOff}, K1, f.r(rT0))
-		VPXORD(f.r(rT0), last, last)
+		VMOVDQU8_Z(Mem{Base: f.src, Disp: lastOff}, K1, f.r(f.pl.t0))
+		VPXORD(f.r(f.pl.t0), last, last)
 		VMOVDQU8(last, K1, Mem{Base: f.dst, Disp: lastOff})
 		Comment("Zero the ciphertext past n for GHASH.")
 		VMOVDQU8_Z(last, K1, last)
@@ -495,11 +495,11 @@ func (f *fn) sealTail(v int) {
 	g := f.g(f.w)
 	g.mulSteps(f.gh(v), func(j int) Op { return Mem{Base: pb, Disp: j * f.w} }, true).emit()
 	f.lenWork(g).emit()
-	g.reduceSteps(f.x(rS)).emit()
+	g.reduceSteps(f.x(f.pl.s)).emit()
 }
 
 func (f *fn) openTail(v int) {
-	last := f.r(rA + v - 1)
+	last := f.r(f.pl.a + v - 1)
 	lastOff := (v - 1) * f.w
 	gh := f.gh(v)
 	if f.evex {
@@ -517,12 +517,12 @@ func (f *fn) openTail(v int) {
 	for _, r := range gh {
 		VPSHUFB(f.bswap(f.w), r, r)
 	}
-	xor(f.evex, f.r(rS), gh[0], gh[0])
+	xor(f.evex, f.r(f.pl.s), gh[0], gh[0])
 	pb := f.powBase(f.n, 1)
 	g := f.g(f.w)
 	work := g.mulSteps(gh, func(j int) Op { return Mem{Base: pb, Disp: j * f.w} }, true)
 	work = append(work, f.lenWork(g)...)
-	work = append(work, g.reduceSteps(f.x(rS))...)
+	work = append(work, g.reduceSteps(f.x(f.pl.s))...)
 	f.counters(v)
 	aesRounds(f.evex, f.nr, f.a(v), f.rk(f.w), work)
 	if f.evex {
@@ -530,8 +530,8 @@ func (f *fn) openTail(v int) {
 			VPXORD(Mem{Base: f.src, Disp: j * f.w}, a, a)
 			VMOVDQU64(a, Mem{Base: f.dst, Disp: j * f.w})
 		}
-		VMOVDQU8_Z(Mem{Base: f.src, Disp: lastOff}, K1, f.r(rT0))
-		VPXORD(f.r(rT0), last, last)
+		VMOVDQU8_Z(Mem{Base: f.src, Disp: lastOff}, K1, f.r(f.pl.t0))
+		VPXORD(f.r(f.pl.t0), last, last)
 		VMOVDQU8(last, K1, Mem{Base: f.dst, Disp: lastOff})
 	} else {
 		for j, a := range f.a(v) {
@@ -547,13 +547,9 @@ func (f *fn) openTail(v int) {
 // tag at tagp (Open).
 func (f *fn) finish() {
 	Label(f.l("final"))
-	s := f.x(rS)
+	s := f.x(f.pl.s)
 	VPSHUFB(f.bswap(16), s, s)
-	if f.evex {
-		VPXORD(f.x(rEJ0), s, s)
-	} else {
-		VPXOR(f.ej0, s, s)
-	}
+	VPXOR(f.ej0, s, s)
 	if f.seal {
 		VMOVDQU(s, Mem{Base: f.tagp})
 	} else {
@@ -563,14 +559,14 @@ func (f *fn) finish() {
 		SETEQ(ok)
 		Store(ok, ReturnIndex(0))
 	}
+	Comment("Scrub the stack copies of AES_K(J0) and (256-bit path) text.")
+	z := f.x(f.pl.t1)
+	VPXOR(z, z, z)
+	VMOVDQU(z, f.ej0)
 	if !f.evex {
-		Comment("Scrub the stack copies of text and AES_K(J0).")
-		z := f.r(rT1)
-		VPXOR(z, z, z)
 		for q := 0; q < 4; q++ {
-			VMOVDQU(z, f.buf.Offset(32*q))
+			VMOVDQU(z.AsY(), f.buf.Offset(32*q))
 		}
-		VMOVDQU(z.AsX(), f.ej0)
 	}
 	VZEROUPPER()
 	RET()

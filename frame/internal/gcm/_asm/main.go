@@ -25,14 +25,12 @@ import (
 const (
 	rkStride = 64                     // each round key is stored four times (one ZMM)
 	offRK    = 0                      // 15 round-key slots
-	nPow     = 20                     // H^20 .. H^1, descending
+	nPow     = 36                     // H^36 .. H^1, descending: 32 for a 512-bit chunk, 33 for its tail
 	offPow   = offRK + 15*rkStride    // 960
-	offPad   = offPow + nPow*16       // 1280: zero padding, read (times zero) by tail GHASH
-	offKara  = offPad + 64            // 1344: per power, q0 = q1 = its q0 ^ q1 (Karatsuba)
-	stateLen = offKara + nPow*16      // 1664
+	offPad   = offPow + nPow*16       // 1536: zero padding, read (times zero) by tail GHASH
+	offKara  = offPad + 64            // 1600: per power, q0 = q1 = its q0 ^ q1 (Karatsuba)
+	stateLen = offKara + nPow*16      // 2176
 	offH1    = offPow + (nPow-1)*16   // H^1
-	offH16   = offPow + (nPow-16)*16  // H^16, first power of a 16-block chunk
-	offH8    = offPow + (nPow-8)*16   // H^8, first power of an 8-block chunk
 	maxBlkLn = uint64((1<<32)-2) * 16 // GCM plaintext limit, checked in Go
 )
 
