@@ -75,8 +75,9 @@ type fn struct {
 	seal bool
 
 	ks, dst, src, n, aad, aadLen, tagp Register
-	lenblk                             Mem // lengths block, on the stack
-	buf, ej0                           Mem // 256-bit path: tail buffer and AES_K(J0), on the stack
+	small                              Register // 1 if the text is a single tail (see genFn)
+	lenblk                             Mem      // lengths block, on the stack
+	buf, ej0                           Mem      // 256-bit path: tail buffer and AES_K(J0), on the stack
 }
 
 func (f *fn) l(s string) string { return f.name + "_" + s }
@@ -177,7 +178,21 @@ func genFn(p path, seal bool) {
 		Doc(fmt.Sprintf("%s decrypts n bytes at src to dst with AES-%d-GCM and reports whether the tag at src+n is valid.", f.name, p.bits()))
 	}
 	f.prologue()
+	Comment("A short text (one tail, no full chunk) has its keystream started",
+		"before the AAD is hashed, so that the hashing runs during the AES",
+		"latency; small is set for that case.")
+	f.small = GP64()
+	XORQ(f.small, f.small)
+	TESTQ(f.n, f.n)
+	JZ(LabelRef(f.l("aad")))
+	CMPQ(f.n, U32(f.chunk()))
+	JAE(LabelRef(f.l("aad")))
+	MOVQ(U32(1), f.small)
+	f.dispatch("tailAES")
+	Label(f.l("aad"))
 	f.hashAAD()
+	TESTQ(f.small, f.small)
+	JNZ(LabelRef(f.l("finishDispatch")))
 	if seal {
 		f.sealBody()
 	} else {
@@ -426,19 +441,32 @@ func (f *fn) lenWork(g gregs) steps {
 		g.lenSteps(l, Mem{Base: f.ks, Disp: offH1})...)
 }
 
-// tails handles the last 0 < n < chunk bytes (v = 1..4 vectors, code
+// dispatch jumps to label prefix+v for the v = ceil(n/w) vectors of a tail.
+func (f *fn) dispatch(prefix string) {
+	for v := 1; v < f.nv; v++ {
+		CMPQ(f.n, U32(v*f.w))
+		JBE(LabelRef(f.l(fmt.Sprintf("%s%d", prefix, v))))
+	}
+	JMP(LabelRef(f.l(fmt.Sprintf("%s%d", prefix, f.nv))))
+}
+
+// tails handles the last 0 < n < chunk bytes (v = 1..nv vectors, code
 // specialised per v) and the case of no remaining bytes, then jumps to the
-// tag computation.
+// tag computation. A tail is two blocks of code: tailAES (keystream) and
+// tailFinish (XOR, store, GHASH); a short text runs the first before the AAD
+// hashing and the second after it.
 func (f *fn) tails() {
 	Label(f.l("tail"))
 	TESTQ(f.n, f.n)
 	JZ(LabelRef(f.l("lenOnly")))
-	for v := 1; v < f.nv; v++ {
-		CMPQ(f.n, U32(v*f.w))
-		JBE(LabelRef(f.l(fmt.Sprintf("tail%d", v))))
-	}
+	f.dispatch("tailAES")
 	for v := f.nv; v >= 1; v-- {
-		Label(f.l(fmt.Sprintf("tail%d", v)))
+		Label(f.l(fmt.Sprintf("tailAES%d", v)))
+		f.counters(v)
+		aesRounds(f.evex, f.nr, f.a(v), f.rk(f.w), nil)
+		TESTQ(f.small, f.small)
+		JNZ(LabelRef(f.l("aad")))
+		Label(f.l(fmt.Sprintf("tailFinish%d", v)))
 		if f.seal {
 			f.sealTail(v)
 		} else {
@@ -446,6 +474,8 @@ func (f *fn) tails() {
 		}
 		JMP(LabelRef(f.l("final")))
 	}
+	Label(f.l("finishDispatch"))
+	f.dispatch("tailFinish")
 
 	Label(f.l("lenOnly"))
 	Comment("No text left: S = (S ^ L) * H.")
@@ -461,12 +491,6 @@ func (f *fn) sealTail(v int) {
 	lastOff := (v - 1) * f.w
 	if f.evex {
 		f.kmask(f.n, lastOff)
-	} else {
-		f.copyIn(f.src, f.n)
-	}
-	f.counters(v)
-	aesRounds(f.evex, f.nr, f.a(v), f.rk(f.w), nil)
-	if f.evex {
 		for j, a := range f.a(v - 1) {
 			VPXORD(Mem{Base: f.src, Disp: j * f.w}, a, a)
 			VMOVDQU64(a, Mem{Base: f.dst, Disp: j * f.w})
@@ -477,6 +501,7 @@ func (f *fn) sealTail(v int) {
 		Comment("Zero the ciphertext past n for GHASH.")
 		VMOVDQU8_Z(last, K1, last)
 	} else {
+		f.copyIn(f.src, f.n)
 		for j, a := range f.a(v) {
 			VPXOR(f.buf.Offset(j*f.w), a, a)
 			VMOVDQU(a, f.buf.Offset(j*f.w))
@@ -523,8 +548,7 @@ func (f *fn) openTail(v int) {
 	work := g.mulSteps(gh, func(j int) Op { return Mem{Base: pb, Disp: j * f.w} }, true)
 	work = append(work, f.lenWork(g)...)
 	work = append(work, g.reduceSteps(f.x(f.pl.s))...)
-	f.counters(v)
-	aesRounds(f.evex, f.nr, f.a(v), f.rk(f.w), work)
+	work.emit()
 	if f.evex {
 		for j, a := range f.a(v - 1) {
 			VPXORD(Mem{Base: f.src, Disp: j * f.w}, a, a)
