@@ -3,6 +3,7 @@
 package gcm
 
 import (
+	"runtime"
 	"unsafe"
 
 	"golang.org/x/sys/cpu"
@@ -45,6 +46,9 @@ func (g *aead) init(key []byte) error {
 		return err
 	}
 	g.ks, g.mem = newKeyState()
+	// The key state holds the round keys and H: zero it once the AEAD is
+	// unreachable (the cleanup references only the state's memory).
+	runtime.AddCleanup(g, func(mem []byte) { clear(mem) }, g.mem)
 	if g.aes256 {
 		initAES256(g.ks, &key[0])
 	} else {

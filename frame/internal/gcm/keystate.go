@@ -19,8 +19,8 @@ const (
 	stateAlign  = 64
 )
 
-// newKeyState returns a zeroed, 64-byte aligned key state and its backing
-// memory (which must be kept reachable with it).
+// newKeyState returns a zeroed, 64-byte aligned key state and the slice of
+// its backing memory that holds it (the caller keeps that reachable).
 func newKeyState() (*byte, []byte) {
 	mem := make([]byte, keyStateLen+stateAlign-1)
 	off := (stateAlign - int(uintptr(unsafe.Pointer(&mem[0])))%stateAlign) % stateAlign

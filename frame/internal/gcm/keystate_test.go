@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"crypto/aes"
 	"encoding/hex"
+	"runtime"
 	"testing"
+	"time"
 	"unsafe"
 )
 
@@ -116,5 +118,29 @@ func TestKeyStateRoundKeys(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestKeyStateCleared checks that an unreachable AEAD's key state is zeroed.
+func TestKeyStateCleared(t *testing.T) {
+	for _, im := range []impl{implAVX2, implAVX512} {
+		if !supported(im) {
+			t.Logf("path %s not run: this CPU or build lacks it", im)
+			continue
+		}
+		g := mustNew(t, fill(32, 40), im)
+		mem := g.mem
+		if bytes.Equal(mem, make([]byte, len(mem))) {
+			t.Fatal("key state is zero before use")
+		}
+		g = nil
+		for i := 0; i < 20 && !bytes.Equal(mem, make([]byte, len(mem))); i++ {
+			runtime.GC()
+			time.Sleep(time.Millisecond)
+		}
+		if !bytes.Equal(mem, make([]byte, len(mem))) {
+			t.Errorf("%v: key state not zeroed after the AEAD became unreachable", im)
+		}
+		_ = g
 	}
 }
