@@ -78,17 +78,35 @@ func run(out string, count int, benchtime, only string, args []string) error {
 }
 
 // runSuite runs one suite's benchmarks, saves the raw output and charts,
-// and returns the summarized results.
+// and returns the summarized results. The test binary is built once and run
+// count times with -test.count=1, so that every run passes over all
+// implementations and sizes: on a shared machine, load that comes and goes
+// then hits each implementation alike instead of one run of six samples.
 func runSuite(s suite, out string, count int, benchtime string) (suiteResult, env, error) {
-	args := []string{"test", "-run", "^$", "-bench", s.Bench, "-benchmem",
-		"-count", fmt.Sprint(count), "-benchtime", benchtime, s.Pkg}
-	fmt.Fprintf(os.Stderr, "framebench: go %s\n", strings.Join(args, " "))
+	tmp, err := os.MkdirTemp("", "framebench")
+	if err != nil {
+		return suiteResult{}, env{}, fmt.Errorf("framebench: %w", err)
+	}
+	defer os.RemoveAll(tmp)
+	bin := filepath.Join(tmp, s.Name+".test")
+	if err := goCmd("test", "-c", "-o", bin, s.Pkg).Run(); err != nil {
+		return suiteResult{}, env{}, fmt.Errorf("framebench: suite %s: building the test binary: %w", s.Name, err)
+	}
+	dir, err := exec.Command("go", "list", "-f", "{{.Dir}}", s.Pkg).Output()
+	if err != nil {
+		return suiteResult{}, env{}, fmt.Errorf("framebench: suite %s: go list: %w", s.Name, err)
+	}
 	var raw bytes.Buffer
-	cmd := exec.Command("go", args...)
-	cmd.Stdout = io.MultiWriter(&raw, os.Stderr)
-	cmd.Stderr = os.Stderr
-	if err := cmd.Run(); err != nil {
-		return suiteResult{}, env{}, fmt.Errorf("framebench: suite %s: go test: %w", s.Name, err)
+	for i := 1; i <= count; i++ {
+		fmt.Fprintf(os.Stderr, "framebench: %s: run %d of %d\n", s.Name, i, count)
+		cmd := exec.Command(bin, "-test.run", "^$", "-test.bench", s.Bench, "-test.benchmem",
+			"-test.count", "1", "-test.benchtime", benchtime)
+		cmd.Dir = strings.TrimSpace(string(dir))
+		cmd.Stdout = io.MultiWriter(&raw, os.Stderr)
+		cmd.Stderr = os.Stderr
+		if err := cmd.Run(); err != nil {
+			return suiteResult{}, env{}, fmt.Errorf("framebench: suite %s: run %d: %w", s.Name, i, err)
+		}
 	}
 	r := suiteResult{Suite: s, Raw: s.Name + ".txt", Charts: map[string]string{}}
 	if err := os.WriteFile(filepath.Join(out, r.Raw), raw.Bytes(), 0o644); err != nil {
@@ -132,6 +150,13 @@ func runSuite(s suite, out string, count int, benchtime string) (suiteResult, en
 		r.Charts[f] = name
 	}
 	return r, e, nil
+}
+
+func goCmd(args ...string) *exec.Cmd {
+	fmt.Fprintf(os.Stderr, "framebench: go %s\n", strings.Join(args, " "))
+	cmd := exec.Command("go", args...)
+	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+	return cmd
 }
 
 func goVersion() string {

@@ -28,7 +28,7 @@ func writeMarkdown(w io.Writer, m meta, results []suiteResult) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "# Frame benchmarks\n\n")
 	fmt.Fprintf(&b, "| | |\n|---|---|\n")
-	fmt.Fprintf(&b, "| date | %s |\n| CPU | %s |\n| Go | %s %s/%s |\n| runs | -count=%d, -benchtime=%s (medians below) |\n| command | `%s` |\n\n",
+	fmt.Fprintf(&b, "| date | %s |\n| CPU | %s |\n| Go | %s (tests run as %s/%s) |\n| runs | %d interleaved runs of the test binary, -benchtime=%s (medians below) |\n| command | `%s` |\n\n",
 		m.Date, m.CPU, m.GoVersion, m.GOOS, m.GOARCH, m.Count, m.Benchtime, m.Command)
 	b.WriteString("Throughput is bytes of text per second (GB/s = 10^9 B/s); ratio is the baseline's ns/op over the implementation's (higher is faster). ")
 	b.WriteString("The machine may be shared: compare ratios within one run. The raw `go test` output beside this file can be fed to benchstat.\n")
