@@ -43,6 +43,7 @@ func run(out string, count int, benchtime, only string, args []string) error {
 		Benchtime: benchtime,
 		Command:   "go run ./bench/cmd/framebench " + strings.Join(args[1:], " "),
 		CPU:       cpuModel(),
+		Nice:      niceness(),
 	}
 	var results []suiteResult
 	for _, s := range suites {
@@ -151,6 +152,8 @@ func runSuite(s suite, out string, count int, benchtime string) (suiteResult, en
 	}
 	return r, e, nil
 }
+
+func itoa(i int) string { return fmt.Sprint(i) }
 
 func goCmd(args ...string) *exec.Cmd {
 	fmt.Fprintf(os.Stderr, "framebench: go %s\n", strings.Join(args, " "))

@@ -73,10 +73,12 @@ func parse(r io.Reader) ([]sample, env, error) {
 
 // stat is the summary of the samples of one (func, size, impl).
 type stat struct {
-	NsOp   float64 // median
-	GBs    float64 // size / median ns
-	Allocs float64 // maximum over samples
-	N      int
+	NsOp    float64 // median
+	GBs     float64 // size / median ns
+	BestNs  float64 // minimum: on a shared machine, the run least disturbed
+	BestGBs float64 // size / minimum ns
+	Allocs  float64 // maximum over samples
+	N       int
 }
 
 // key identifies a benchmark configuration.
@@ -108,6 +110,8 @@ func summarize(samples []sample) map[key]stat {
 			st.NsOp = (ns[len(ns)/2-1] + ns[len(ns)/2]) / 2
 		}
 		st.GBs = float64(k.Size) / st.NsOp
+		st.BestNs = ns[0]
+		st.BestGBs = float64(k.Size) / st.BestNs
 		out[k] = st
 	}
 	return out

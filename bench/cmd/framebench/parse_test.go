@@ -28,7 +28,7 @@ func TestParseSummarize(t *testing.T) {
 		t.Fatalf("parsed %d samples, env %+v", len(samples), e)
 	}
 	st := summarize(samples)
-	if s := st[key{"Seal", 16, "stdlib"}]; s.NsOp != 120 || s.N != 3 || s.GBs != 16.0/120 {
+	if s := st[key{"Seal", 16, "stdlib"}]; s.NsOp != 120 || s.N != 3 || s.GBs != 16.0/120 || s.BestNs != 100 {
 		t.Errorf("stdlib median %+v", s)
 	}
 	if s := st[key{"Open", 65536, "vaes-avx512"}]; s.Allocs != 1 || s.NsOp != 6000 {
@@ -52,7 +52,7 @@ func TestReportAndSVG(t *testing.T) {
 	if err := writeMarkdown(&md, meta{CPU: "AMD EPYC", Count: 3}, []suiteResult{r}); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"| 16 | 120.0 | 0.13 | 40.0 | 0.40 | 3.00× | 0 |", "AMD EPYC", "gcm-seal.svg"} {
+	for _, want := range []string{"| 16 | 120.0 | 0.13 | 0.16 | 40.0 | 0.40 | 0.40 | 3.00× | 2.50× | 0 |", "AMD EPYC", "gcm-seal.svg"} {
 		if !strings.Contains(md.String(), want) {
 			t.Errorf("report lacks %q:\n%s", want, md.String())
 		}
