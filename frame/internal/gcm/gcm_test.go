@@ -5,9 +5,11 @@ import (
 	"crypto/cipher"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
+	"unsafe"
 )
 
 var allImpls = []impl{implGeneric, implAVX2, implAVX512}
@@ -27,6 +29,9 @@ func forEachPath(t *testing.T, f func(t *testing.T, im impl)) {
 			} else {
 				lacks = append(lacks, im.String())
 			}
+		}
+		if lacks == nil {
+			lacks = []string{"none"}
 		}
 		t.Logf("gcm paths exercised on this CPU/build: %s; not available: %s; default: %s",
 			strings.Join(ran, ", "), strings.Join(lacks, ", "), Implementation())
@@ -428,4 +433,24 @@ func TestImplementation(t *testing.T) {
 		t.Errorf("New uses %v, default is %v", a.(*aead).impl, defaultImpl)
 	}
 	t.Logf("Implementation() = %s", Implementation())
+}
+
+// TestTooLong checks the GCM length limit (2^32-2 blocks of text) without
+// allocating: the lengths are checked before any byte is touched, so slices
+// that claim more memory than they have are safe here.
+func TestTooLong(t *testing.T) {
+	if strconv.IntSize < 64 {
+		t.Skip("lengths beyond 2^32 need a 64-bit int")
+	}
+	var one [1]byte
+	huge := unsafe.Slice(&one[0], maxText+1)
+	hugeCT := unsafe.Slice(&one[0], maxText+TagSize+1)
+	forEachPath(t, func(t *testing.T, im impl) {
+		g := mustNew(t, fill(32, 50), im)
+		nonce := fill(NonceSize, 51)
+		mustPanic(t, "Seal of 2^32-1 blocks", func() { g.Seal(nil, nonce, huge, nil) })
+		if _, err := g.Open(nil, nonce, hugeCT, nil); err != errOpen {
+			t.Errorf("Open of an over-long ciphertext: %v", err)
+		}
+	})
 }
