@@ -454,3 +454,38 @@ func TestTooLong(t *testing.T) {
 		}
 	})
 }
+
+// TestConcurrent uses one AEAD from several goroutines, as crypto/cipher
+// AEADs allow: the key state is read-only after New.
+func TestConcurrent(t *testing.T) {
+	forEachPath(t, func(t *testing.T, im impl) {
+		key := fill(32, 60)
+		g, ref := mustNew(t, key, im), mustStd(t, key)
+		var wg sync.WaitGroup
+		errs := make(chan error, 8)
+		for w := 0; w < 8; w++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := 0; i < 200; i++ {
+					n := (w*977 + i*131) % 3000
+					nonce, p, a := fill(NonceSize, uint32(w*1000+i)), fill(n, uint32(i)), fill(i%40, uint32(w))
+					ct := g.Seal(nil, nonce, p, a)
+					if !bytes.Equal(ct, ref.Seal(nil, nonce, p, a)) {
+						errs <- fmt.Errorf("worker %d: Seal of %d bytes differs", w, n)
+						return
+					}
+					if pt, err := g.Open(nil, nonce, ct, a); err != nil || !bytes.Equal(pt, p) {
+						errs <- fmt.Errorf("worker %d: Open of %d bytes: %v", w, n, err)
+						return
+					}
+				}
+			}()
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			t.Error(err)
+		}
+	})
+}
