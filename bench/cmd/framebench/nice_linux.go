@@ -1,0 +1,14 @@
+package main
+
+import "syscall"
+
+// niceness returns this process's nice value (inherited by the benchmark
+// runs), or "" if unknown.
+func niceness() string {
+	// The raw getpriority system call returns 20 - nice on Linux.
+	p, err := syscall.Getpriority(syscall.PRIO_PROCESS, 0)
+	if err != nil {
+		return ""
+	}
+	return itoa(20 - p)
+}
