@@ -24,7 +24,9 @@ type env struct {
 	GOOS, GOARCH, CPU, Pkg string
 }
 
-var lineRE = regexp.MustCompile(`^Benchmark([^/\s]+)/size=(\d+)/impl=([^\s]+?)(-\d+)?\s+\d+\s+(.*)$`)
+// lineRE matches a result line whose sub-benchmark names hold size=N and
+// impl=NAME in either order.
+var lineRE = regexp.MustCompile(`^Benchmark([^/\s]+)/(?:size=(\d+)/impl=([^\s/]+?)|impl=([^\s/]+?)/size=(\d+?))(-\d+)?\s+\d+\s+(.*)$`)
 
 // parse reads go test -bench output and returns its samples.
 func parse(r io.Reader) ([]sample, env, error) {
@@ -45,12 +47,16 @@ func parse(r io.Reader) ([]sample, env, error) {
 		if m == nil {
 			continue
 		}
-		size, err := strconv.Atoi(m[2])
+		sizeStr, impl := m[2], m[3]
+		if sizeStr == "" {
+			sizeStr, impl = m[5], m[4]
+		}
+		size, err := strconv.Atoi(sizeStr)
 		if err != nil {
 			return nil, e, fmt.Errorf("framebench: bad size in %q: %w", line, err)
 		}
-		s := sample{Func: m[1], Size: size, Impl: m[3], Allocs: -1}
-		fields := strings.Fields(m[5])
+		s := sample{Func: m[1], Size: size, Impl: impl, Allocs: -1}
+		fields := strings.Fields(m[7])
 		for i := 0; i+1 < len(fields); i += 2 {
 			v, err := strconv.ParseFloat(fields[i], 64)
 			if err != nil {

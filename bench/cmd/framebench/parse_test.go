@@ -70,3 +70,26 @@ func TestReportAndSVG(t *testing.T) {
 		t.Error("empty chart accepted")
 	}
 }
+
+// TestParseEitherOrder checks that size= and impl= may come in either
+// order in sub-benchmark names (frame's benchmarks name impl first).
+func TestParseEitherOrder(t *testing.T) {
+	in := "BenchmarkOpen/impl=sframe/size=1200-2   \t  157700\t      2361 ns/op\t6938.96 MB/s\t       0 B/op\t       0 allocs/op\n" +
+		"BenchmarkOpen/size=1200/impl=raw-2   \t  157700\t      4722 ns/op\t3469.48 MB/s\t       0 B/op\t       1 allocs/op\n"
+	got, _, err := parse(strings.NewReader(in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 {
+		t.Fatalf("parsed %d samples, want 2", len(got))
+	}
+	want := []sample{
+		{Func: "Open", Size: 1200, Impl: "sframe", NsOp: 2361, Allocs: 0},
+		{Func: "Open", Size: 1200, Impl: "raw", NsOp: 4722, Allocs: 1},
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("sample %d = %+v, want %+v", i, got[i], want[i])
+		}
+	}
+}

@@ -15,4 +15,5 @@ type suite struct {
 // is one line here.
 var suites = []suite{
 	{Name: "gcm", Title: "AES-256-GCM (frame/internal/gcm)", Pkg: "./frame/internal/gcm", Bench: "^Benchmark(Seal|Open)$", Baseline: "stdlib"},
+	{Name: "sframe", Title: "SFrame Seal/Open, AES_256_GCM_SHA512_128 (frame)", Pkg: "./frame", Bench: "^Benchmark(Seal|Open)$", Baseline: "raw"},
 }
