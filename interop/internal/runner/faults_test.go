@@ -204,3 +204,48 @@ func FuzzParseConfig(f *testing.F) {
 		}
 	})
 }
+
+// rawSteps uses the actions no official config uses: commit,
+// handlePendingCommit, joinGroup, handleCommit and groupInfo.
+const rawSteps = `{"scripts": {"raw": [
+	{"action": "createGroup", "actor": "alice"},
+	{"action": "createKeyPackage", "actor": "bob"},
+	{"action": "addProposal", "actor": "alice", "keyPackage": 1},
+	{"action": "commit", "actor": "alice", "byReference": [2]},
+	{"action": "handlePendingCommit", "actor": "alice"},
+	{"action": "joinGroup", "actor": "bob", "welcome": 3},
+	{"action": "groupInfo", "actor": "alice", "externalTree": true},
+	{"action": "protect", "actor": "bob", "authenticatedData": "ad", "plaintext": "pt"},
+	{"action": "unprotect", "actor": "alice", "ciphertext": 7},
+	{"action": "createKeyPackage", "actor": "charlie"},
+	{"action": "addProposal", "actor": "bob", "keyPackage": 9},
+	{"action": "commit", "actor": "alice", "byReference": [10]},
+	{"action": "handleCommit", "actor": "bob", "commit": 11, "byReference": [10]},
+	{"action": "handlePendingCommit", "actor": "alice"},
+	{"action": "joinGroup", "actor": "charlie", "welcome": 11}
+]}}`
+
+func TestRawSteps(t *testing.T) {
+	cfg, err := ParseConfig([]byte(rawSteps))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := cfg.Scripts[0]
+	clients := []*Client{serveFake(t, newFake("A"), nil), serveFake(t, newFake("B"), nil)}
+	as, err := Expand(s.Actors(), clients, MatrixOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range as {
+		res := Run(context.Background(), s, a, Options{})
+		if !res.Passed(s) {
+			t.Errorf("[%v]: %v", a, res.Err)
+			continue
+		}
+		// After the last step all three are at the newest epoch and each
+		// unprotects the other two's check messages.
+		if res.Checks.Unprotect < 6 {
+			t.Errorf("[%v]: checks %+v", a, res.Checks)
+		}
+	}
+}
