@@ -298,9 +298,8 @@ func keyPackageError(cause error, detail string, kinds ...error) error {
 }
 
 // Verify checks what a KeyPackage must satisfy in any group (RFC 9420
-// §10, §10.1): version MLS 1.0, a supported cipher suite that the leaf's
-// capabilities list with the version, a valid init key that differs from
-// the leaf's encryption key, a leaf node valid for a
+// §10.1): version MLS 1.0, a supported cipher suite, a valid init key
+// that differs from the leaf's encryption key, a leaf node valid for a
 // KeyPackage (§7.3, its lifetime checked against the clock), and the
 // KeyPackage signature by the leaf's signature key. Adding it to a group
 // takes further checks against that group's suite and requirements, which
@@ -328,10 +327,6 @@ func (kp *KeyPackage) verify(req *groupRequirements, opts *ValidationOptions) er
 	}
 	if bytes.Equal(kp.InitKey, kp.LeafNode.EncryptionKey) {
 		return keyPackageError(nil, "init_key equals the leaf's encryption_key", ErrDuplicateKey)
-	}
-	caps := &kp.LeafNode.Capabilities
-	if !slices.Contains(caps.Versions, kp.Version) || !slices.Contains(caps.CipherSuites, kp.CipherSuite) {
-		return keyPackageError(nil, fmt.Sprintf("leaf_node: capabilities do not list its version %v and cipher suite %v", kp.Version, kp.CipherSuite), ErrUnsupportedCapability)
 	}
 	lc := leafNodeContext{source: LeafNodeSourceKeyPackage, checkTime: true}
 	if err := validateLeafNode(s, &kp.LeafNode, lc, req, opts); err != nil {
