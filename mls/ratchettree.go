@@ -25,6 +25,7 @@ import (
 type ratchetTree struct {
 	suite *suite
 	nodes []treeNode // len = 2*leaves - 1
+	th    *treeHasher
 }
 
 // treeNode is one node of a ratchetTree: blank when leaf and parent are
@@ -122,7 +123,8 @@ func (t *ratchetTree) marshal() ([]byte, error) {
 }
 
 // clone returns a copy of t that can be changed without changing t. The
-// copy shares the immutable node values and cached hashes.
+// copy shares the immutable node values and cached hashes, not the hasher,
+// so that t and the clone may be used on different goroutines.
 func (t *ratchetTree) clone() *ratchetTree {
 	return &ratchetTree{suite: t.suite, nodes: slices.Clone(t.nodes)}
 }

@@ -1,6 +1,11 @@
 package mls
 
-import "slices"
+import (
+	"hash"
+	"slices"
+
+	"golang.org/x/crypto/cryptobyte"
+)
 
 // Tree hashes of RFC 9420 §7.8, cached per node. The cache invariant: a
 // node's hash is cached only if the hashes of its children are, so a
@@ -24,34 +29,74 @@ func (t *ratchetTree) invalidate(x NodeIndex) {
 	}
 }
 
+// treeHasher hashes TreeHashInput structs with one encoding buffer and
+// one hash state, which the thousands of nodes of a large tree share; it
+// serves one goroutine.
+type treeHasher struct {
+	s   *suite
+	h   hash.Hash
+	buf []byte
+}
+
+func newTreeHasher(s *suite) *treeHasher {
+	return &treeHasher{s: s, h: s.newHash(), buf: make([]byte, 0, marshalWireInitialSize)}
+}
+
+// sum returns the hash of what enc writes.
+func (th *treeHasher) sum(enc func(b *cryptobyte.Builder)) ([]byte, error) {
+	b := cryptobyte.NewBuilder(th.buf[:0])
+	enc(b)
+	in, err := b.Bytes()
+	if err != nil {
+		return nil, err
+	}
+	th.buf = in[:0]
+	th.h.Reset()
+	th.h.Write(in)
+	return th.h.Sum(make([]byte, 0, th.s.nh)), nil
+}
+
+// hasher returns the tree's own treeHasher, for hashing on the calling
+// goroutine.
+func (t *ratchetTree) hasher() *treeHasher {
+	if t.th == nil {
+		t.th = newTreeHasher(t.suite)
+	}
+	return t.th
+}
+
 // nodeHash returns the tree hash of node x (RFC 9420 §7.8): the hash of
 // its TreeHashInput, computing and caching what is missing below it.
 func (t *ratchetTree) nodeHash(x NodeIndex) ([]byte, error) {
+	return t.nodeHashWith(t.hasher(), x)
+}
+
+func (t *ratchetTree) nodeHashWith(th *treeHasher, x NodeIndex) ([]byte, error) {
 	nd := &t.nodes[x]
 	if nd.hash != nil {
 		return nd.hash, nil
 	}
-	var in []byte
+	var h []byte
 	var err error
 	if l, ok := x.leaf(); ok {
-		in, err = marshalLeafNodeHashInput(l, nd.leaf)
+		h, err = th.sum(func(b *cryptobyte.Builder) { addLeafNodeHashInput(b, l, nd.leaf) })
 	} else {
 		left, _ := x.left()
 		right, _ := x.right()
 		var lh, rh []byte
-		if lh, err = t.nodeHash(left); err != nil {
+		if lh, err = t.nodeHashWith(th, left); err != nil {
 			return nil, err
 		}
-		if rh, err = t.nodeHash(right); err != nil {
+		if rh, err = t.nodeHashWith(th, right); err != nil {
 			return nil, err
 		}
-		in, err = marshalParentNodeHashInput(nd.parent, lh, rh)
+		h, err = th.sum(func(b *cryptobyte.Builder) { addParentNodeHashInput(b, nd.parent, lh, rh) })
 	}
 	if err != nil {
-		return nil, newValidationError("ratchet tree", nodeName(x), err, "tree hash", ErrInvalidRatchetTree)
+		return nil, newValidationError("ratchet tree", nodeName(x), wrapEncodeError("tree hash input", err), "tree hash", ErrInvalidRatchetTree)
 	}
-	nd.hash = t.suite.hash(in)
-	return nd.hash, nil
+	nd.hash = h
+	return h, nil
 }
 
 // treeHash returns the tree hash of the root, the tree_hash of the
@@ -69,7 +114,7 @@ func (t *ratchetTree) hashAll(workers int) ([]byte, error) {
 	if workers > 1 && n >= 2*parallelHashLeaves && t.nodes[t.root()].hash == nil {
 		const level = 6 // log2(parallelHashLeaves)
 		err := parallelEach(int(n/parallelHashLeaves), workers, func(i int) error {
-			_, err := t.nodeHash(NodeIndex(i)<<(level+1) | (1<<level - 1))
+			_, err := t.nodeHashWith(newTreeHasher(t.suite), NodeIndex(i)<<(level+1)|(1<<level-1))
 			return err
 		})
 		if err != nil {
@@ -90,10 +135,11 @@ func (t *ratchetTree) originalTreeHash(x NodeIndex, removed []LeafIndex) ([]byte
 	if len(removed) == 0 {
 		return t.nodeHash(x)
 	}
-	var in []byte
+	th := t.hasher()
+	var h []byte
 	var err error
 	if l, ok := x.leaf(); ok {
-		in, err = marshalLeafNodeHashInput(l, nil)
+		h, err = th.sum(func(b *cryptobyte.Builder) { addLeafNodeHashInput(b, l, nil) })
 	} else {
 		left, _ := x.left()
 		right, _ := x.right()
@@ -111,12 +157,12 @@ func (t *ratchetTree) originalTreeHash(x NodeIndex, removed []LeafIndex) ([]byte
 		if pn != nil {
 			pn = pn.withoutUnmerged(removed)
 		}
-		in, err = marshalParentNodeHashInput(pn, lh, rh)
+		h, err = th.sum(func(b *cryptobyte.Builder) { addParentNodeHashInput(b, pn, lh, rh) })
 	}
 	if err != nil {
-		return nil, newValidationError("ratchet tree", nodeName(x), err, "tree hash", ErrInvalidRatchetTree)
+		return nil, newValidationError("ratchet tree", nodeName(x), wrapEncodeError("tree hash input", err), "tree hash", ErrInvalidRatchetTree)
 	}
-	return t.suite.hash(in), nil
+	return h, nil
 }
 
 // withoutUnmerged returns p, or a copy of p when its unmerged_leaves
