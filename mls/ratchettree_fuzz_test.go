@@ -133,7 +133,7 @@ func FuzzMergeUpdatePath(f *testing.F) {
 				continue
 			}
 			p = p.clone()
-			if _, err := p.processUpdatePath(s, tree, LeafIndex(sender), path, gc, nil); err != nil && !errors.Is(err, ErrInvalidUpdatePath) {
+			if _, err := p.processUpdatePath(s, tree, LeafIndex(sender), path, gc, nil, 0); err != nil && !errors.Is(err, ErrInvalidUpdatePath) {
 				t.Fatalf("processing error does not wrap ErrInvalidUpdatePath: %v", err)
 			}
 		}

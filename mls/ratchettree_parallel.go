@@ -11,6 +11,14 @@ import (
 // goroutine per usable CPU.
 func defaultWorkers() int { return runtime.GOMAXPROCS(0) }
 
+// workersOrDefault returns workers, or defaultWorkers for a value below 1.
+func workersOrDefault(workers int) int {
+	if workers < 1 {
+		return defaultWorkers()
+	}
+	return workers
+}
+
 // parallelEach calls fn(i) for every i in [0, n) on at most workers
 // goroutines (the calling one among them) and returns the error of the
 // smallest i for which fn failed, or nil.

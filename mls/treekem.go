@@ -42,6 +42,47 @@ func (s *suite) nextPathSecret(pathSecret secret) (secret, error) {
 	return s.deriveSecret(pathSecret, "path")
 }
 
+// pathSecretChain returns the path secrets of n consecutive nodes of a
+// filtered direct path, first and then each derived from the one before
+// with nextPathSecret, and the secret derived from the last: the commit
+// secret when the chain ends at the root (RFC 9420 §7.4, §12.4.1). For
+// n = 0 that is first itself. The caller zeroes them all.
+func (s *suite) pathSecretChain(first secret, n int) (secrets []secret, after secret, err error) {
+	secrets = make([]secret, 0, n)
+	cur := first
+	for range n {
+		secrets = append(secrets, cur)
+		if cur, err = s.nextPathSecret(cur); err != nil {
+			zeroSecrets(secrets)
+			return nil, nil, err
+		}
+	}
+	return secrets, cur, nil
+}
+
+// pathNodeKeys derives the key pair of each path secret (pathNodeKey) on
+// up to workers goroutines (0 means GOMAXPROCS): once the path secrets are
+// known the derivations, a scalar multiplication each, are independent.
+func (s *suite) pathNodeKeys(secrets []secret, workers int) ([]*hpkePrivateKey, error) {
+	keys := make([]*hpkePrivateKey, len(secrets))
+	err := parallelEach(len(secrets), workersOrDefault(workers), func(i int) error {
+		k, err := s.pathNodeKey(secrets[i])
+		keys[i] = k
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return keys, nil
+}
+
+// zeroSecrets zeroes every secret of list.
+func zeroSecrets(list []secret) {
+	for i := range list {
+		list[i].zero()
+	}
+}
+
 // treeKEMPrivate is what one member knows of the private keys of the
 // ratchet tree (RFC 9420 §4.2, §7.4): the key of its own leaf and of the
 // parent nodes on its direct path whose path secret it obtained. Keys are
@@ -127,40 +168,37 @@ func (p *treeKEMPrivate) setPathSecret(s *suite, t *ratchetTree, x NodeIndex, pa
 // the committer's, pathSecret the path secret of x. It derives the key of
 // x and of each non-blank ancestor of x, the rest of the committer's
 // filtered direct path, each from the path secret before it, checking
-// every key against the tree.
-func (p *treeKEMPrivate) adoptPathSecret(s *suite, t *ratchetTree, x NodeIndex, pathSecret secret) error {
-	if !inSubtree(p.leaf.node(), x) || x.isLeaf() {
-		return treeErrorf(x, nil, "a path secret for a node not above leaf %d", p.leaf)
+// every key against the tree. The key derivations run on up to workers
+// goroutines (0 means GOMAXPROCS).
+func (p *treeKEMPrivate) adoptPathSecret(s *suite, t *ratchetTree, x NodeIndex, pathSecret secret, workers int) error {
+	if !inSubtree(p.leaf.node(), x) || x.isLeaf() || t.isBlank(x) {
+		return treeErrorf(x, nil, "a path secret for a node that is blank or not above leaf %d", p.leaf)
 	}
+	var nodes []NodeIndex
 	n := t.leafCount()
-	keys := map[NodeIndex]*hpkePrivateKey{}
-	cur := pathSecret.clone()
-	defer func() { cur.zero() }()
 	for ok := true; ok; x, ok = x.parent(n) {
-		if t.isBlank(x) {
-			if len(keys) == 0 {
-				return treeErrorf(x, nil, "a path secret for a blank node")
-			}
-			continue
+		if !t.isBlank(x) {
+			nodes = append(nodes, x)
 		}
-		if len(keys) > 0 {
-			next, err := s.nextPathSecret(cur)
-			if err != nil {
-				return err
-			}
-			cur.zero()
-			cur = next
-		}
-		k, err := s.pathNodeKey(cur)
-		if err != nil {
-			return err
-		}
-		if !bytes.Equal(k.publicKey(), t.encryptionKey(x)) {
+	}
+	secrets, after, err := s.pathSecretChain(pathSecret.clone(), len(nodes))
+	if err != nil {
+		return err
+	}
+	defer zeroSecrets(secrets)
+	after.zero()
+	keys, err := s.pathNodeKeys(secrets, workers)
+	if err != nil {
+		return err
+	}
+	for i, x := range nodes {
+		if !bytes.Equal(keys[i].publicKey(), t.encryptionKey(x)) {
 			return treeErrorf(x, nil, "the path secret does not give the node's public key")
 		}
-		keys[x] = k
 	}
-	maps.Copy(p.keys, keys)
+	for i, x := range nodes {
+		p.keys[x] = keys[i]
+	}
 	return nil
 }
 
@@ -201,7 +239,9 @@ func (np *newPath) zero() {
 // t must already reflect the commit's proposals (and, for an external
 // commit, hold the joiner's leaf, blank, at leaf). The caller then computes
 // the provisional GroupContext with t's new tree hash and calls encrypt.
-func (t *ratchetTree) applyNewPath(leaf LeafIndex, signer *SigningKey, base *LeafNode, groupID []byte) (*newPath, error) {
+// The node key derivations run on up to workers goroutines (0 means
+// GOMAXPROCS).
+func (t *ratchetTree) applyNewPath(leaf LeafIndex, signer *SigningKey, base *LeafNode, groupID []byte, workers int) (*newPath, error) {
 	if uint64(leaf) >= uint64(t.leafCount()) {
 		return nil, treeErrorf(leaf.node(), nil, "leaf outside the tree of %d leaves", t.leafCount())
 	}
@@ -216,25 +256,22 @@ func (t *ratchetTree) applyNewPath(leaf LeafIndex, signer *SigningKey, base *Lea
 		return nil, err
 	}
 	np := &newPath{leaf: leaf, nodes: t.filteredDirectPath(leaf), private: newTreeKEMPrivate(leaf, leafKey)}
-	np.pathSecrets = make([]secret, len(np.nodes))
-	pubs := make([][]byte, len(np.nodes))
-	cur := make(secret, s.nh)
-	rand.Read(cur)
-	for i, x := range np.nodes {
-		np.pathSecrets[i] = cur
-		k, err := s.pathNodeKey(cur)
-		if err != nil {
-			np.zero()
-			return nil, err
-		}
-		np.private.keys[x] = k
-		pubs[i] = k.publicKey()
-		if cur, err = s.nextPathSecret(cur); err != nil {
-			np.zero()
-			return nil, err
-		}
+	first := make(secret, s.nh)
+	rand.Read(first)
+	if np.pathSecrets, np.commitSecret, err = s.pathSecretChain(first, len(np.nodes)); err != nil {
+		first.zero()
+		return nil, err
 	}
-	np.commitSecret = cur
+	keys, err := s.pathNodeKeys(np.pathSecrets, workers)
+	if err != nil {
+		np.zero()
+		return nil, err
+	}
+	pubs := make([][]byte, len(np.nodes))
+	for i, x := range np.nodes {
+		np.private.keys[x] = keys[i]
+		pubs[i] = keys[i].publicKey()
+	}
 	parentHashes, leafParentHash, err := t.pathParentHashes(leaf, np.nodes, pubs)
 	if err != nil {
 		np.zero()
@@ -263,7 +300,8 @@ func (t *ratchetTree) applyNewPath(leaf LeafIndex, signer *SigningKey, base *Lea
 // groupContext, .) to every node of the resolution of its copath child,
 // leaving out the leaves in excluded, the members the commit adds. t is the
 // tree applyNewPath changed; groupContext is the encoded provisional
-// GroupContext. The encryptions run on up to workers goroutines.
+// GroupContext. The encryptions run on up to workers goroutines (0 means
+// GOMAXPROCS).
 func (np *newPath) encrypt(t *ratchetTree, groupContext []byte, excluded []LeafIndex, workers int) (*UpdatePath, error) {
 	excl := sortedLeaves(excluded)
 	type target struct{ node, slot int }
@@ -283,7 +321,7 @@ func (np *newPath) encrypt(t *ratchetTree, groupContext []byte, excluded []LeafI
 		}
 	}
 	s := t.suite
-	err := parallelEach(len(targets), workers, func(k int) error {
+	err := parallelEach(len(targets), workersOrDefault(workers), func(k int) error {
 		tg := targets[k]
 		r := recipients[tg.node][tg.slot]
 		kem, ct, err := s.encryptWithLabel(t.encryptionKey(r), updatePathNodeLabel, groupContext, np.pathSecrets[tg.node])
@@ -434,45 +472,42 @@ func (p *treeKEMPrivate) decryptPathSecret(s *suite, t *ratchetTree, sender Leaf
 // applyPathSecrets derives, from the path secret of fdp[i], the keys of
 // fdp[i:] and the commit secret (RFC 9420 §7.4, §12.4.2), checks each key
 // against the public key t holds (the one the UpdatePath sent), and
-// replaces p's outdated keys with them.
-func (p *treeKEMPrivate) applyPathSecrets(s *suite, t *ratchetTree, fdp []NodeIndex, i int, pathSecret secret) (commitSecret secret, err error) {
-	keys := make([]*hpkePrivateKey, len(fdp))
-	cur := pathSecret.clone()
-	for k := i; k < len(fdp); k++ {
-		key, err := s.pathNodeKey(cur)
-		if err != nil {
-			cur.zero()
-			return nil, err
+// replaces p's outdated keys with them. The key derivations run on up to
+// workers goroutines (0 means GOMAXPROCS).
+func (p *treeKEMPrivate) applyPathSecrets(s *suite, t *ratchetTree, fdp []NodeIndex, i int, pathSecret secret, workers int) (commitSecret secret, err error) {
+	secrets, commitSecret, err := s.pathSecretChain(pathSecret.clone(), len(fdp)-i)
+	if err != nil {
+		return nil, err
+	}
+	defer zeroSecrets(secrets)
+	keys, err := s.pathNodeKeys(secrets, workers)
+	if err != nil {
+		commitSecret.zero()
+		return nil, err
+	}
+	for k, key := range keys {
+		if !bytes.Equal(key.publicKey(), t.encryptionKey(fdp[i+k])) {
+			commitSecret.zero()
+			return nil, updatePathError(fdp[i+k], nil, "the path secret does not give the public key sent")
 		}
-		if !bytes.Equal(key.publicKey(), t.encryptionKey(fdp[k])) {
-			cur.zero()
-			return nil, updatePathError(fdp[k], nil, "the path secret does not give the public key sent")
-		}
-		keys[k] = key
-		next, err := s.nextPathSecret(cur)
-		cur.zero()
-		if err != nil {
-			return nil, err
-		}
-		cur = next
 	}
 	p.prune(t)
-	for k := i; k < len(fdp); k++ {
-		p.keys[fdp[k]] = keys[k]
+	for k, key := range keys {
+		p.keys[fdp[i+k]] = key
 	}
-	return cur, nil
+	return commitSecret, nil
 }
 
 // processUpdatePath is a receiver's TreeKEM step of processing a commit
 // (RFC 9420 §7.5, §12.4.2): it decrypts its path secret from path, sent by
-// sender and already merged into t, derives the keys above it, and returns
-// the commit secret, which the caller zeroes. p is updated only on
-// success.
-func (p *treeKEMPrivate) processUpdatePath(s *suite, t *ratchetTree, sender LeafIndex, path *UpdatePath, groupContext []byte, excluded []LeafIndex) (secret, error) {
+// sender and already merged into t, derives the keys above it on up to
+// workers goroutines (0 means GOMAXPROCS), and returns the commit secret,
+// which the caller zeroes. p is updated only on success.
+func (p *treeKEMPrivate) processUpdatePath(s *suite, t *ratchetTree, sender LeafIndex, path *UpdatePath, groupContext []byte, excluded []LeafIndex, workers int) (secret, error) {
 	fdp, i, pathSecret, err := p.decryptPathSecret(s, t, sender, path, groupContext, excluded)
 	if err != nil {
 		return nil, err
 	}
 	defer pathSecret.zero()
-	return p.applyPathSecrets(s, t, fdp, i, pathSecret)
+	return p.applyPathSecrets(s, t, fdp, i, pathSecret, workers)
 }

@@ -185,7 +185,7 @@ func (g *simGroup) commit(committer LeafIndex, updaters, removed []LeafIndex, ad
 	var path *UpdatePath
 	if withPath {
 		var err error
-		if np, err = cm.tree.applyNewPath(committer, cm.signer, nil, g.groupID); err != nil {
+		if np, err = cm.tree.applyNewPath(committer, cm.signer, nil, g.groupID, 0); err != nil {
 			t.Fatal(err)
 		}
 		defer np.zero()
@@ -216,7 +216,7 @@ func (g *simGroup) commit(committer LeafIndex, updaters, removed []LeafIndex, ad
 		if err := m.tree.mergeUpdatePath(committer, path, added); err != nil {
 			t.Fatalf("member %d: %v", l, err)
 		}
-		got, err := m.priv.processUpdatePath(g.s, m.tree, committer, path, g.groupContext(m.tree), added)
+		got, err := m.priv.processUpdatePath(g.s, m.tree, committer, path, g.groupContext(m.tree), added, 0)
 		if err != nil {
 			t.Fatalf("epoch %d: member %d: %v", g.epoch, l, err)
 		}
@@ -249,7 +249,7 @@ func (g *simGroup) commit(committer LeafIndex, updaters, removed []LeafIndex, ad
 			if !ok {
 				t.Fatalf("no path secret for joiner %d", l)
 			}
-			if err := priv.adoptPathSecret(g.s, tree, x, ps); err != nil {
+			if err := priv.adoptPathSecret(g.s, tree, x, ps, 0); err != nil {
 				t.Fatalf("joiner %d: %v", l, err)
 			}
 			ps.zero()
@@ -387,7 +387,7 @@ func TestTreeKEMProcessErrors(t *testing.T) {
 	g.commit(0, nil, nil, 5, true) // six members
 	committer, receiver := g.members[0], g.members[3]
 	tree := committer.tree.clone()
-	np, err := tree.applyNewPath(0, committer.signer, nil, g.groupID)
+	np, err := tree.applyNewPath(0, committer.signer, nil, g.groupID, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -465,7 +465,7 @@ func TestTreeKEMProcessErrors(t *testing.T) {
 			t.Fatalf("%s: %v", name, err)
 		}
 		priv := receiver.priv.clone()
-		_, err := priv.processUpdatePath(g.s, rt, 0, p, gc, nil)
+		_, err := priv.processUpdatePath(g.s, rt, 0, p, gc, nil, 0)
 		if !errors.Is(err, want) {
 			t.Errorf("%s: got %v, want %v", name, err, want)
 		}
@@ -486,7 +486,7 @@ func TestTreeKEMProcessErrors(t *testing.T) {
 	// A path whose last node's key is not the one its path secret gives:
 	// re-sign a leaf node over the forged path so the parent hash holds.
 	forged := committer.tree.clone()
-	np2, err := forged.applyNewPath(0, committer.signer, nil, g.groupID)
+	np2, err := forged.applyNewPath(0, committer.signer, nil, g.groupID, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -529,20 +529,20 @@ func TestTreeKEMProcessErrors(t *testing.T) {
 	// A joiner given a path secret for the wrong node, and the committer
 	// processing its own path.
 	j := newTreeKEMPrivate(3, receiver.priv.keys[LeafIndex(3).node()])
-	if err := j.adoptPathSecret(g.s, tree, LeafIndex(5).node(), np.pathSecrets[0]); err == nil {
+	if err := j.adoptPathSecret(g.s, tree, LeafIndex(5).node(), np.pathSecrets[0], 0); err == nil {
 		t.Error("a path secret for a node not above the joiner was adopted")
 	}
 	x, ps, _ := np.pathSecretFor(3)
-	if err := j.adoptPathSecret(g.s, tree, x, append(slices.Clone(ps), 1)); err == nil {
+	if err := j.adoptPathSecret(g.s, tree, x, append(slices.Clone(ps), 1), 0); err == nil {
 		t.Error("a wrong path secret was adopted")
 	}
 	if _, _, ok := np.pathSecretFor(0); ok {
 		t.Error("a path secret for the committer itself")
 	}
-	if _, err := np.private.processUpdatePath(g.s, tree, 0, path, gc, nil); !errors.Is(err, ErrInvalidUpdatePath) {
+	if _, err := np.private.processUpdatePath(g.s, tree, 0, path, gc, nil, 0); !errors.Is(err, ErrInvalidUpdatePath) {
 		t.Errorf("committer processing its own path: %v", err)
 	}
-	if _, err := receiver.priv.clone().processUpdatePath(g.s, tree, 0, path, gc, []LeafIndex{3}); !errors.Is(err, ErrInvalidUpdatePath) {
+	if _, err := receiver.priv.clone().processUpdatePath(g.s, tree, 0, path, gc, []LeafIndex{3}, 0); !errors.Is(err, ErrInvalidUpdatePath) {
 		t.Errorf("a new member processing the path: %v", err)
 	}
 }
@@ -552,7 +552,7 @@ func TestTreeKEMProcessErrors(t *testing.T) {
 func TestTreeKEMPrivateRedacted(t *testing.T) {
 	g := newSimGroup(t, MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519)
 	m := g.members[0]
-	np, err := m.tree.clone().applyNewPath(0, m.signer, nil, g.groupID)
+	np, err := m.tree.clone().applyNewPath(0, m.signer, nil, g.groupID, 0)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -218,7 +218,7 @@ func checkTreeKEMUpdatePath(t *testing.T, where string, v *treeKEMVector, s *sui
 			ok = false
 			continue
 		}
-		cs, err := p.applyPathSecrets(s, merged, fdp, i, ps)
+		cs, err := p.applyPathSecrets(s, merged, fdp, i, ps, 0)
 		if err != nil || !bytes.Equal(cs, commitSecret) {
 			t.Errorf("%s: receiver %d: commit secret: %v", where, j, err)
 			ok = false
@@ -244,7 +244,7 @@ func checkTreeKEMNewPath(t *testing.T, where string, v *treeKEMVector, s *suite,
 		return 0, false
 	}
 	committer := tree.clone()
-	np, err := committer.applyNewPath(sender, signer, nil, v.GroupID)
+	np, err := committer.applyNewPath(sender, signer, nil, v.GroupID, 0)
 	if err != nil {
 		t.Errorf("%s: new path: %v", where, err)
 		return 0, false
@@ -296,7 +296,7 @@ func checkTreeKEMNewPath(t *testing.T, where string, v *treeKEMVector, s *suite,
 			continue
 		}
 		p = p.clone()
-		cs, err := p.processUpdatePath(s, merged, sender, path, gc, nil)
+		cs, err := p.processUpdatePath(s, merged, sender, path, gc, nil, 0)
 		if err != nil || !bytes.Equal(cs, np.commitSecret) {
 			t.Errorf("%s: new path: receiver %d: commit secret: %v", where, j, err)
 			ok = false

@@ -81,10 +81,10 @@ func (o *ValidationOptions) maxLifetime() time.Duration {
 }
 
 func (o *ValidationOptions) workers() int {
-	if o == nil || o.Workers <= 0 {
+	if o == nil {
 		return defaultWorkers()
 	}
-	return o.Workers
+	return workersOrDefault(o.Workers)
 }
 
 func (o *ValidationOptions) credentialValidator() CredentialValidator {
