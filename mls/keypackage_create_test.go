@@ -174,6 +174,11 @@ func TestKeyPackageVerifyErrors(t *testing.T) {
 		}
 	}
 
+	// A suite no group has: Verify alone (no group requirements).
+	unknown := fresh()
+	unknown.CipherSuite = 0x0A0A
+	wantErr(t, "unknown suite, no group", unknown.Verify(nil), "", ErrUnsupportedCipherSuite, ErrInvalidKeyPackage)
+
 	// Errors of NewKeyPackage itself.
 	if _, _, err := NewKeyPackage(nil, Credential{Type: CredentialTypeBasic}, nil); err == nil {
 		t.Error("NewKeyPackage without a signer")

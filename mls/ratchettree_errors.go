@@ -134,14 +134,23 @@ func treeErrorf(x NodeIndex, kind error, format string, args ...any) error {
 // message becomes "mls: ratchet tree: node 4 (leaf 2): <detail>" and the
 // error wraps ErrInvalidRatchetTree besides what it wrapped before.
 func treeNodeError(x NodeIndex, err error) error {
+	return rehome(err, "ratchet tree", nodeName(x), ErrInvalidRatchetTree)
+}
+
+// rehome returns err as an error about what at where, wrapping kind too.
+// A validationError keeps its detail and sentinels, so that a leaf node's
+// failure inside a key package reads "mls: key package: leaf_node:
+// lifetime: ..." rather than repeating "mls: leaf node:"; any other error
+// becomes the cause of an "invalid" detail.
+func rehome(err error, what, where string, kind error) error {
 	var ve *validationError
 	if errors.As(err, &ve) {
 		return &validationError{
-			what:   "ratchet tree",
-			where:  nodeName(x),
+			what:   what,
+			where:  where,
 			detail: ve.detail,
-			errs:   append(append([]error(nil), ve.errs...), ErrInvalidRatchetTree),
+			errs:   append(append([]error(nil), ve.errs...), kind),
 		}
 	}
-	return newValidationError("ratchet tree", nodeName(x), err, "invalid node", ErrInvalidRatchetTree)
+	return newValidationError(what, where, err, "invalid", kind)
 }

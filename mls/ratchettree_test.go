@@ -459,6 +459,18 @@ func TestTreeMemberChecks(t *testing.T) {
 		t.Errorf("signature key of leaf 1: %v", err)
 	}
 
+	if err := tree.checkNewLeaf(fakeLeaf(2), 2); !errors.Is(err, ErrDuplicateKey) {
+		t.Errorf("a leaf node replaced by one with the same encryption key: %v", err)
+	}
+	replaced := fakeLeaf(9)
+	replaced.SignatureKey = fakeLeaf(2).SignatureKey
+	if err := tree.checkNewLeaf(replaced, 2); err != nil {
+		t.Errorf("a leaf node replaced with a new encryption key: %v", err)
+	}
+	if err := tree.checkNewLeaf(dupSig, 5); !errors.Is(err, ErrDuplicateKey) {
+		t.Errorf("checkNewLeaf with a duplicate signature key: %v", err)
+	}
+
 	x509Leaf := fakeLeaf(9)
 	x509Leaf.Credential = Credential{Type: CredentialTypeX509, Certificates: [][]byte{{1}}}
 	x509Leaf.Capabilities.Credentials = []CredentialType{CredentialTypeBasic, CredentialTypeX509}
@@ -472,5 +484,8 @@ func TestTreeMemberChecks(t *testing.T) {
 	}
 	if err := tree.checkCredentialSupport(fakeLeaf(9), 5); err != nil {
 		t.Errorf("a basic member: %v", err)
+	}
+	if err := tree.checkNewLeaf(x509Leaf, 5); !errors.Is(err, ErrUnsupportedCapability) {
+		t.Errorf("checkNewLeaf with an unsupported credential type: %v", err)
 	}
 }

@@ -106,8 +106,8 @@ func (g *simGroup) commit(committer LeafIndex, updaters, removed []LeafIndex, ad
 		if err := validateLeafNode(g.s, ln, lc, req, g.opts); err != nil {
 			t.Fatalf("update by %d: %v", u, err)
 		}
-		if bytes.Equal(ln.EncryptionKey, base.leafNode(u).EncryptionKey) {
-			t.Fatalf("update by %d keeps its encryption key", u)
+		if err := base.checkNewLeaf(ln, u); err != nil {
+			t.Fatalf("update by %d: %v", u, err)
 		}
 		updates[u] = ln
 		m.pendingKey = key
@@ -148,10 +148,7 @@ func (g *simGroup) commit(committer LeafIndex, updaters, removed []LeafIndex, ad
 			if err != nil {
 				t.Fatal(err)
 			}
-			if err := tree.checkCredentialSupport(ln, l); err != nil {
-				t.Fatal(err)
-			}
-			if err := tree.checkUniqueKeys(ln, l); err != nil {
+			if err := tree.checkNewLeaf(ln, l); err != nil {
 				t.Fatal(err)
 			}
 			if l, err = tree.addLeaf(ln); err != nil {
@@ -211,6 +208,9 @@ func (g *simGroup) commit(committer LeafIndex, updaters, removed []LeafIndex, ad
 		}
 		lc := leafNodeContext{source: LeafNodeSourceCommit, groupID: g.groupID, leaf: committer}
 		if err := validateLeafNode(g.s, &path.LeafNode, lc, req, g.opts); err != nil {
+			t.Fatalf("member %d: committer's leaf node: %v", l, err)
+		}
+		if err := m.tree.checkNewLeaf(&path.LeafNode, committer); err != nil {
 			t.Fatalf("member %d: committer's leaf node: %v", l, err)
 		}
 		if err := m.tree.mergeUpdatePath(committer, path, added); err != nil {

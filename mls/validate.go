@@ -330,7 +330,7 @@ func (kp *KeyPackage) verify(req *groupRequirements, opts *ValidationOptions) er
 	}
 	lc := leafNodeContext{source: LeafNodeSourceKeyPackage, checkTime: true}
 	if err := validateLeafNode(s, &kp.LeafNode, lc, req, opts); err != nil {
-		return keyPackageError(err, "leaf_node")
+		return rehome(err, "key package", "leaf_node", ErrInvalidKeyPackage)
 	}
 	tbs, err := marshalKeyPackageTBS(kp)
 	if err != nil {
@@ -340,6 +340,23 @@ func (kp *KeyPackage) verify(req *groupRequirements, opts *ValidationOptions) er
 		return keyPackageError(err, "signature")
 	}
 	return nil
+}
+
+// checkNewLeaf makes the checks of RFC 9420 §7.3 that set a leaf node
+// arriving in an Add, an Update or an UpdatePath against the other members
+// of t, for ln about to occupy leaf l: the credential types are supported
+// both ways (checkCredentialSupport), its keys are in no other node
+// (checkUniqueKeys), and when it replaces a leaf node (Update, Commit) its
+// encryption key is not the replaced one's (§7.3, §12.4.2). The checks of
+// ln on its own are validateLeafNode's (or KeyPackage.verify's).
+func (t *ratchetTree) checkNewLeaf(ln *LeafNode, l LeafIndex) error {
+	if old := t.leafNode(l); old != nil && bytes.Equal(old.EncryptionKey, ln.EncryptionKey) {
+		return leafNodeError(nil, fmt.Sprintf("encryption_key is that of the leaf node it replaces at leaf %d", l), ErrDuplicateKey)
+	}
+	if err := t.checkCredentialSupport(ln, l); err != nil {
+		return err
+	}
+	return t.checkUniqueKeys(ln, l)
 }
 
 // checkCredentialSupport checks ln, about to occupy leaf l, against the
