@@ -489,3 +489,34 @@ func TestTreeMemberChecks(t *testing.T) {
 		t.Errorf("checkNewLeaf with an unsupported credential type: %v", err)
 	}
 }
+
+// TestHashAllParallel checks the parallel tree hash of a tree large
+// enough to be split (300 members, 512 leaves) against the serial one,
+// and validates the tree with several workers.
+func TestHashAllParallel(t *testing.T) {
+	f := benchTree(t, 300, false)
+	if f.tree.leafCount() < 2*parallelHashLeaves {
+		t.Fatalf("%d leaves do not take the parallel path", f.tree.leafCount())
+	}
+	for _, workers := range []int{1, 2, 5} {
+		c := f.tree.clone()
+		c.dropHashes()
+		got, err := c.hashAll(workers)
+		if err != nil || !bytes.Equal(got, f.hash) {
+			t.Fatalf("%d workers: tree hash %x, %v; want %x", workers, got, err, f.hash)
+		}
+		for i := range c.nodes {
+			if c.nodes[i].hash == nil {
+				t.Fatalf("%d workers: node %d left without a hash", workers, i)
+			}
+		}
+		req, _ := newGroupRequirements(c.suite.id, nil)
+		c.dropHashes()
+		if err := c.validate(f.groupID, f.hash, req, &ValidationOptions{Workers: workers}); err != nil {
+			t.Fatalf("%d workers: %v", workers, err)
+		}
+	}
+	if got := freshHash(t, f.tree); !bytes.Equal(got, f.hash) {
+		t.Fatal("the fixture's cached hash differs from a fresh one")
+	}
+}
