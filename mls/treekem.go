@@ -250,6 +250,9 @@ func (t *ratchetTree) applyNewPath(leaf LeafIndex, signer *SigningKey, base *Lea
 			return nil, treeErrorf(leaf.node(), nil, "a path from a blank leaf needs a leaf node")
 		}
 	}
+	if signer == nil {
+		return nil, fmt.Errorf("mls: update path: no signing key: %w", ErrInvalidPrivateKey)
+	}
 	s := t.suite
 	leafKey, err := s.generateHPKEKey()
 	if err != nil {

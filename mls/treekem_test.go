@@ -536,6 +536,12 @@ func TestTreeKEMProcessErrors(t *testing.T) {
 	if err := j.adoptPathSecret(g.s, tree, x, append(slices.Clone(ps), 1), 0); err == nil {
 		t.Error("a wrong path secret was adopted")
 	}
+	if _, err := committer.tree.clone().applyNewPath(0, nil, nil, g.groupID, 0); !errors.Is(err, ErrInvalidPrivateKey) {
+		t.Errorf("a path without a signing key: %v", err)
+	}
+	if _, err := committer.tree.clone().applyNewPath(9, committer.signer, nil, g.groupID, 0); !errors.Is(err, ErrInvalidRatchetTree) {
+		t.Errorf("a path from outside the tree: %v", err)
+	}
 	if _, _, ok := np.pathSecretFor(0); ok {
 		t.Error("a path secret for the committer itself")
 	}

@@ -48,9 +48,13 @@ type ValidationOptions struct {
 	// time.Now.
 	Now func() time.Time
 
-	// MaxLifetime bounds not_after - not_before of key_package leaf nodes;
-	// RFC 9420 §7.2 requires applications to define one. Zero means
-	// DefaultMaxLifetime, a negative value no bound.
+	// MaxLifetime bounds not_after - not_before of key_package leaf nodes,
+	// in key packages and in trees; RFC 9420 §7.2 requires applications to
+	// define one. Zero means DefaultMaxLifetime, a negative value no
+	// bound. Some implementations publish key packages with the unbounded
+	// lifetime 0 to 2^64-1 (several interop vectors do); accepting them,
+	// or joining a group whose tree holds their leaves, takes a negative
+	// value.
 	MaxLifetime time.Duration
 
 	// SkipTreeLifetimes skips comparing the current time with the
