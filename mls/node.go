@@ -140,23 +140,31 @@ func unmarshalRatchetTree(data []byte) ([]*Node, error) {
 // a leaf node: node_type leaf, then LeafNodeHashInput with the leaf index
 // and the leaf node, nil for a blank leaf.
 func marshalLeafNodeHashInput(leaf LeafIndex, ln *LeafNode) ([]byte, error) {
-	return marshalWire("tree hash input", func(b *cryptobyte.Builder) {
-		b.AddUint8(uint8(nodeTypeLeaf))
-		b.AddUint32(uint32(leaf))
-		tlscodec.AddOptional(b, ln != nil, func(b *cryptobyte.Builder) { ln.marshal(b) })
-	})
+	return marshalWire("tree hash input", func(b *cryptobyte.Builder) { addLeafNodeHashInput(b, leaf, ln) })
+}
+
+// addLeafNodeHashInput writes what marshalLeafNodeHashInput encodes to b,
+// for callers that hash many nodes with one buffer.
+func addLeafNodeHashInput(b *cryptobyte.Builder, leaf LeafIndex, ln *LeafNode) {
+	b.AddUint8(uint8(nodeTypeLeaf))
+	b.AddUint32(uint32(leaf))
+	tlscodec.AddOptional(b, ln != nil, func(b *cryptobyte.Builder) { ln.marshal(b) })
 }
 
 // marshalParentNodeHashInput encodes the TreeHashInput of RFC 9420 §7.8
 // for a parent node: node_type parent, then ParentNodeHashInput with the
 // parent node (nil for blank) and the tree hashes of its children.
 func marshalParentNodeHashInput(pn *ParentNode, leftHash, rightHash []byte) ([]byte, error) {
-	return marshalWire("tree hash input", func(b *cryptobyte.Builder) {
-		b.AddUint8(uint8(nodeTypeParent))
-		tlscodec.AddOptional(b, pn != nil, func(b *cryptobyte.Builder) { pn.marshal(b) })
-		tlscodec.AddOpaque(b, leftHash)
-		tlscodec.AddOpaque(b, rightHash)
-	})
+	return marshalWire("tree hash input", func(b *cryptobyte.Builder) { addParentNodeHashInput(b, pn, leftHash, rightHash) })
+}
+
+// addParentNodeHashInput writes what marshalParentNodeHashInput encodes to
+// b, for callers that hash many nodes with one buffer.
+func addParentNodeHashInput(b *cryptobyte.Builder, pn *ParentNode, leftHash, rightHash []byte) {
+	b.AddUint8(uint8(nodeTypeParent))
+	tlscodec.AddOptional(b, pn != nil, func(b *cryptobyte.Builder) { pn.marshal(b) })
+	tlscodec.AddOpaque(b, leftHash)
+	tlscodec.AddOpaque(b, rightHash)
 }
 
 // marshalParentHashInput encodes the ParentHashInput struct of RFC 9420
