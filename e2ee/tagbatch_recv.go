@@ -3,6 +3,7 @@ package e2ee
 import (
 	"crypto/sha256"
 	"errors"
+	"math"
 	"slices"
 	"strconv"
 	"sync"
@@ -116,11 +117,13 @@ type batchReceiver struct {
 	identity []byte
 	sigKey   []byte
 
-	mu        sync.Mutex
-	slots     []frameSlot
-	mask      uint64
-	parked    []tagBatch
-	parkedAt  []int64
+	mu       sync.Mutex
+	slots    []frameSlot
+	mask     uint64
+	parked   []tagBatch
+	parkedAt []int64
+	// nextSweep is when the oldest frame or batch waiting becomes overdue
+	// (Clock().UnixNano()), math.MaxInt64 if none waits.
 	nextSweep int64
 	digests   []byte // scratch
 	tbs       []byte // scratch
@@ -154,7 +157,7 @@ func (s *Session) receiver(info *epochInfo, leaf uint32) *batchReceiver {
 	}
 	r := &batchReceiver{
 		epoch: info.number, leaf: leaf, identity: m.identity, sigKey: m.sigKey,
-		slots: make([]frameSlot, ring), mask: uint64(ring - 1),
+		slots: make([]frameSlot, ring), mask: uint64(ring - 1), nextSweep: math.MaxInt64,
 	}
 	if p.CompareAndSwap(nil, r) {
 		return r
@@ -208,6 +211,7 @@ func (s *Session) frameArrived(r *batchReceiver, info *epochInfo, ctr uint64, d 
 	}
 	r.evict(sl)
 	*sl = frameSlot{ctr: ctr, at: now, state: slotPending, digest: [frameDigestLen]byte(d[:frameDigestLen])}
+	r.nextSweep = min(r.nextSweep, now+int64(s.set.auth.Deadline))
 	for i := 0; i < len(r.parked); i++ {
 		if tb := &r.parked[i]; ctr >= tb.first && ctr <= tb.last() && s.tryBatch(r, info, tb, false) {
 			r.unpark(i)
@@ -338,20 +342,28 @@ func (r *batchReceiver) markLost(tb *tagBatch, st uint8, digest []byte) {
 // for a batch. The caller holds r.mu.
 func (s *Session) sweepReceiver(r *batchReceiver, info *epochInfo, now int64, final bool) {
 	deadline := int64(s.set.auth.Deadline)
+	next := int64(math.MaxInt64)
 	for i := 0; i < len(r.parked); i++ {
 		if final || now-r.parkedAt[i] >= deadline {
 			s.tryBatch(r, info, &r.parked[i], true)
 			r.unpark(i)
 			i--
+		} else {
+			next = min(next, r.parkedAt[i]+deadline)
 		}
 	}
 	for i := range r.slots {
-		if sl := &r.slots[i]; sl.state == slotPending && (final || now-sl.at >= deadline) {
+		sl := &r.slots[i]
+		switch {
+		case sl.state != slotPending:
+		case final || now-sl.at >= deadline:
 			sl.state = slotDone
 			r.events = append(r.events, authEvent{AuthMissingBatch, sl.ctr})
+		default:
+			next = min(next, sl.at+deadline)
 		}
 	}
-	r.nextSweep = now + deadline/4
+	r.nextSweep = next
 }
 
 // ReceiveTagBatch takes a tag batch packet (IsTagBatch) from the media
@@ -411,6 +423,7 @@ func (s *Session) ReceiveTagBatch(packet []byte) error {
 		tb.sig = slices.Clone(tb.sig)
 		r.parked = append(r.parked, tb)
 		r.parkedAt = append(r.parkedAt, now)
+		r.nextSweep = min(r.nextSweep, now+int64(s.set.auth.Deadline))
 	}
 	if now >= r.nextSweep {
 		s.sweepReceiver(r, info, now, false)
