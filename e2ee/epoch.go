@@ -50,10 +50,13 @@ func (info *epochInfo) member(leaf uint32) (memberInfo, bool) {
 	return info.members[leaf], true
 }
 
-// identity returns the credential identity at leaf, or nil.
+// identity returns the credential identity at leaf, or nil for a blank
+// leaf.
 func (info *epochInfo) identity(leaf uint32) []byte {
-	m, _ := info.member(leaf)
-	return m.identity
+	if uint64(leaf) < uint64(len(info.members)) {
+		return info.members[leaf].identity
+	}
+	return nil
 }
 
 // infoTable holds the epochInfo of the live epochs, and of erased ones
@@ -66,6 +69,9 @@ type infoTable struct {
 
 // info returns the epochInfo of epoch n, or nil.
 func (s *Session) info(n uint64) *epochInfo {
+	if info := s.current.Load(); info != nil && info.number == n {
+		return info
+	}
 	if info := s.infos.Load().slots[n&s.mask]; info != nil && info.number == n {
 		return info
 	}
@@ -215,13 +221,17 @@ func (s *Session) Tick() {
 }
 
 // expire runs Tick's erasures from Seal and Open, if one is due. It reads
-// the clock only while an epoch is waiting for its erasure, and does not
-// wait for another goroutine that is already erasing.
+// the clock only while an epoch is waiting for its erasure.
 func (s *Session) expire() {
-	if d := s.nextDrop.Load(); d == 0 || s.set.clock().UnixNano() < d {
-		return
+	if d := s.nextDrop.Load(); d != 0 {
+		s.expireAt(d)
 	}
-	if !s.epochMu.TryLock() {
+}
+
+// expireAt erases what is due if the clock has reached d, unless another
+// goroutine is already at it.
+func (s *Session) expireAt(d int64) {
+	if s.set.clock().UnixNano() < d || !s.epochMu.TryLock() {
 		return
 	}
 	dropped := s.dropDue()

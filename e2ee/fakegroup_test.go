@@ -146,9 +146,8 @@ type fakeGroup struct {
 	proposals []uint32 // leaves proposed for removal, not yet committed
 	pending   *fakeStaged
 
-	// Knobs for the tests.
+	// failExport makes Export fail, for the tests.
 	failExport bool
-	calls      map[string]int
 }
 
 // fakeStaged is a commit not yet applied.
@@ -165,7 +164,7 @@ var _ group = (*fakeGroup)(nil)
 func fakeCreate(c *fakeClient) *fakeGroup {
 	secret := make([]byte, 32)
 	rand.Read(secret)
-	return &fakeGroup{c: c, secret: secret, leaves: []*fakeLeaf{c.leaf()}, calls: map[string]int{}}
+	return &fakeGroup{c: c, secret: secret, leaves: []*fakeLeaf{c.leaf()}}
 }
 
 func (g *fakeGroup) CipherSuite() mls.CipherSuite { return g.c.suite }
@@ -183,7 +182,6 @@ func (g *fakeGroup) Members() []member {
 }
 
 func (g *fakeGroup) Export(label string, context []byte, length int) ([]byte, error) {
-	g.calls["export"]++
 	if g.failExport {
 		return nil, errors.New("fake: export refused")
 	}
@@ -366,7 +364,6 @@ func sealSecrets(c *fakeCommit, tree []*fakeLeaf, skip uint32, added []uint32, c
 }
 
 func (g *fakeGroup) Commit(add [][]byte, remove []uint32) (commitOutput, error) {
-	g.calls["commit"]++
 	if g.pending != nil {
 		return commitOutput{}, errors.New("fake: commit already pending")
 	}
@@ -491,7 +488,7 @@ func fakeJoinFromWelcome(c *fakeClient, w []byte) (*fakeGroup, error) {
 	if err != nil {
 		return nil, err
 	}
-	g := &fakeGroup{c: c, calls: map[string]int{}}
+	g := &fakeGroup{c: c}
 	err = tlscodec.Unmarshal("fake welcome state", state, func(s *cryptobyte.String) bool {
 		var ok bool
 		if !s.ReadUint64(&g.epoch) || !s.ReadUint32(&g.own) || !tlscodec.ReadOpaque(s, &g.secret) {
@@ -541,7 +538,7 @@ func fakeJoinExternal(c *fakeClient, gi []byte) (*fakeGroup, commitOutput, error
 	}
 	msg := cm.marshal()
 	st := &fakeStaged{secret: nextSecret(init, commitSecret, msg), leaves: newTree, own: own, hpke: c.hpke}
-	g := &fakeGroup{c: c, epoch: epoch, leaves: tree, pending: st, calls: map[string]int{}}
+	g := &fakeGroup{c: c, epoch: epoch, leaves: tree, pending: st}
 	out := commitOutput{Message: msg, GroupInfo: groupInfo(epoch+1, st.secret, newTree),
 		Added: []member{{Leaf: own, Identity: c.identity, SignatureKey: c.sig.PublicKey()}}}
 	return g, out, nil
@@ -575,7 +572,6 @@ func (g *fakeGroup) ProposeSelfRemove() ([]byte, error) {
 }
 
 func (g *fakeGroup) Process(msg []byte) (incoming, error) {
-	g.calls["process"]++
 	if bytes.HasPrefix(msg, []byte("FP")) {
 		var epoch uint64
 		var leaf uint32
@@ -649,7 +645,6 @@ func signContent(label string, content []byte) []byte {
 }
 
 func (g *fakeGroup) SignWithLabel(label string, content []byte) ([]byte, error) {
-	g.calls["sign"]++
 	msg := signContent(label, content)
 	switch g.c.suite {
 	case mls.MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519:

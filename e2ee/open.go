@@ -49,12 +49,23 @@ func (s *Session) Open(dst, packet []byte) ([]byte, Sender, error) {
 		return nil, Sender{}, stateError("open", stateClosed)
 	}
 	s.expire()
-	p, err := ParsePacket(packet)
-	if err != nil {
-		return nil, Sender{}, openPacketError(packet, err)
+	// The framing of ParsePacket, with the common case (a clear part
+	// shorter than 128 bytes: a one-byte clear_len, always minimal)
+	// written out.
+	var codec Codec
+	var clearPart, metadata, sframe []byte
+	if len(packet) > 2 && packet[1] < 0x80 && Codec(packet[0]).IsValid() && 2+int(packet[1]) < len(packet) {
+		end := 2 + int(packet[1])
+		codec, clearPart, metadata, sframe = Codec(packet[0]), packet[2:end:end], packet[:end:end], packet[end:]
+	} else {
+		p, err := ParsePacket(packet)
+		if err != nil {
+			return nil, Sender{}, openPacketError(packet, err)
+		}
+		codec, clearPart, metadata, sframe = p.Codec, p.Clear, p.Metadata, p.SFrame
 	}
-	out := append(dst, p.Codec.framePrefix(p.Clear)...)
-	out, src, err := s.ks.Open(out, p.Metadata, p.SFrame)
+	out := append(dst, codec.framePrefix(clearPart)...)
+	out, src, err := s.ks.Open(out, metadata, sframe)
 	if err != nil {
 		return nil, Sender{}, s.openError(src.Header, err)
 	}
@@ -66,7 +77,7 @@ func (s *Session) Open(dst, packet []byte) ([]byte, Sender, error) {
 		return nil, Sender{}, s.openError(src.Header, keyschedule.ErrUnknownEpoch)
 	}
 	snd := Sender{Epoch: src.Epoch, Leaf: src.Leaf, Identity: info.identity(src.Leaf), Counter: src.Header.CTR}
-	if err := p.Codec.checkFrame(p.Clear, out[len(dst):]); err != nil {
+	if err := codec.checkFrame(clearPart, out[len(dst):]); err != nil {
 		clear(out[len(dst):])
 		return nil, Sender{}, senderError("open", snd, nil, err)
 	}
