@@ -231,7 +231,7 @@ func (s *Session) Leave() (Proposal, error) {
 // changes nothing.
 func (s *Session) Process(message []byte) (Change, error) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
+	defer s.unlockReport()
 	st := s.state.Load()
 	if st == stateClosed || st == stateRemoved {
 		return Change{}, stateError("process", st)

@@ -41,6 +41,7 @@ type Session struct {
 	pending      *commitOutput // this member's commit awaiting confirmation
 	pendingEpoch uint64        // the epoch pending was created in
 	ownProposals [][]byte      // this member's proposals of the current epoch
+	deferred     []AuthReport  // reports found under mu, for unlockReport
 
 	// epochMu guards changes to infos and the retirement list below.
 	epochMu  sync.Mutex
@@ -77,7 +78,7 @@ func newSession(cfg Config, g group) (*Session, error) {
 	}
 	s.state.Store(stateMember)
 	s.mu.Lock()
-	defer s.mu.Unlock()
+	defer s.unlockReport()
 	if err := s.installEpoch(); err != nil {
 		s.ks.Close()
 		return nil, err
@@ -206,6 +207,15 @@ func (s *Session) Close() {
 		s.g.ClearPendingCommit()
 		s.pending = nil
 	}
+}
+
+// unlockReport releases s.mu and then hands the reports found while it was
+// held to SenderAuth.Report, which must not run under the Session's locks.
+func (s *Session) unlockReport() {
+	r := s.deferred
+	s.deferred = nil
+	s.mu.Unlock()
+	s.report(r)
 }
 
 // authTick is the periodic Tick that reports overdue tag batches even

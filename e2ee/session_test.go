@@ -3,6 +3,7 @@ package e2ee
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -468,4 +469,22 @@ func TestClose(t *testing.T) {
 	}
 	alice.Tick()
 	alice.Close()
+}
+
+func TestStrings(t *testing.T) {
+	for k, want := range map[fmt.Stringer]string{
+		ChangeOwnCommit:                 "own commit",
+		ChangeKind(0):                   "ChangeKind(0)",
+		AuthForged:                      "frame does not match its signed digest",
+		AuthReason(9):                   "AuthReason(9)",
+		SafetyCode{1, "1234 5678 9012"}: "1234 5678 9012",
+	} {
+		if got := k.String(); got != want {
+			t.Errorf("%q, want %q", got, want)
+		}
+	}
+	c := newTestCall(t, Config{}, "alice")
+	if got := fmt.Sprintf("%v %#v", c.members[0].s, c.members[0].s); got != "e2ee.Session(member, epoch 0, AES_256_GCM_SHA512_128) e2ee.Session(member, epoch 0, AES_256_GCM_SHA512_128)" {
+		t.Errorf("%s", got)
+	}
 }

@@ -576,3 +576,24 @@ func TestSigFormat(t *testing.T) {
 		t.Error("format for an unknown suite")
 	}
 }
+
+// TestReportCallbackMayCallSession: reports are delivered with no lock of
+// the Session held, also when an epoch is evicted inside Process (16
+// commits within the grace period), so the callback may call back into
+// the Session.
+func TestReportCallbackMayCallSession(t *testing.T) {
+	var bob *Session
+	var got []AuthReport
+	cfg := Config{SenderAuth: &SenderAuth{Report: func(r AuthReport) {
+		bob.Pending() // takes the MLS lock
+		got = append(got, r)
+	}}}
+	c := newTestCall(t, cfg, "alice", "bob")
+	bob = c.member("bob").s
+	pkts, _ := sealRun(t, c, "alice", 3, 10)
+	openAll(t, bob, pkts)
+	for range 16 {
+		c.update("alice")
+	}
+	checkReports(t, got, "alice 0-2 3: no tag batch within the deadline")
+}
