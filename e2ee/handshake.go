@@ -18,7 +18,8 @@ import (
 // The fields map onto a transport handshake: Epoch is the epoch the
 // commit was created in (the relay refuses it with STALE_EPOCH if another
 // commit took that epoch first), Message the commit, GroupInfo the new
-// epoch's GroupInfo for external joiners, Welcome the Welcome for Added.
+// epoch's GroupInfo for external joiners, Welcome the Welcome for Added,
+// which joins them to epoch Epoch+1.
 type Commit struct {
 	Epoch     uint64
 	Message   []byte
@@ -129,6 +130,11 @@ func (s *Session) commit(op string, add [][]byte, remove []uint32) (Commit, erro
 	info := s.current.Load()
 	if s.pending != nil {
 		return Commit{}, newError(op, ErrPendingCommit, nil).at(s.pendingEpoch)
+	}
+	if len(s.ownProposals) > 0 {
+		// The only proposal the Session makes is its own removal, which
+		// its own commit could not carry (RFC 9420 §12.2).
+		return Commit{}, newError(op, ErrInvalidMember, errors.New("this member has proposed to leave: another member commits it")).at(info.number)
 	}
 	for _, l := range remove {
 		if l == info.self {

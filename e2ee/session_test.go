@@ -244,6 +244,8 @@ func TestLeave(t *testing.T) {
 			t.Fatalf("%s: %+v", m.name, ch)
 		}
 	}
+	_, err = bob.Update()
+	mustFail(t, "commit after proposing to leave", err, ErrInvalidMember)
 	cm := c.update("carol")
 	if len(cm.Removed) != 1 || string(cm.Removed[0].Identity) != "bob" {
 		t.Fatalf("update commits %+v", cm.Removed)
