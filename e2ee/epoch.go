@@ -152,8 +152,8 @@ func (s *Session) installEpoch() error {
 	}
 	if evicted != nil {
 		// A newer epoch with the same low bits evicts its keys (RFC 9605
-		// §5.2) before its grace period ends.
-		// Reported once s.mu is released (unlockReport).
+		// §5.2) before its grace period ends. The reports go out once s.mu
+		// is released (unlockReport).
 		s.deferred = append(s.deferred, s.finishEpochAuth(evicted)...)
 	}
 	return nil

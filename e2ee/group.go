@@ -22,6 +22,24 @@ import "github.com/sealroom/sealroom/mls"
 // Errors from Process for a message of an epoch older than the group's
 // must wrap ErrStaleMessage; the Session wraps every other error as the
 // cause of its own.
+//
+// A group that joins by external commit (RFC 9420 §12.4.3.2) starts with
+// that commit pending, in the epoch of the GroupInfo it was built from:
+// until MergePendingCommit the Session calls only CipherSuite, Epoch,
+// MergePendingCommit and ClearPendingCommit.
+//
+// # What the adapter adds
+//
+// The constructors go here, each building the group and handing it to
+// newSession (a group in an epoch this member belongs to) or
+// newJoiningSession (a group with a pending external commit):
+//
+//	func Create(cfg Config, id Identity) (*Session, error)                  // mls CreateGroup, epoch 0
+//	func NewKeyPackage(id Identity) (kp []byte, priv *KeyPackagePrivate, err error)
+//	func JoinFromWelcome(cfg Config, priv *KeyPackagePrivate, welcome []byte) (*Session, error)
+//	func JoinExternal(cfg Config, id Identity, groupInfo []byte) (*Session, Commit, error)
+//
+// where Identity carries the credential and the mls.SigningKey.
 
 // group is one member's view of an MLS group (RFC 9420).
 type group interface {
