@@ -7,17 +7,19 @@ import (
 	"encoding/binary"
 	"errors"
 	"testing"
+
+	"github.com/sealroom/sealroom/frame"
 )
 
 // These tests show that the clear part is bound to the ciphertext: every
 // byte in front of the SFrame ciphertext is the metadata handed to the
 // AEAD, so flipping any bit of it makes the receiver drop the frame.
 //
-// frame/ (SFrame) is not available on this branch, so sframeAEAD below
-// stands in for it: AES-256-GCM with AAD = header || metadata and nonce =
-// salt XOR CTR, as RFC 9605 §4.4.3 and §4.4.4 specify. The Session can run
-// the same tests on the real thing by giving sealPacket and openPacket a
-// frame.Context instead (anything with these two methods).
+// They run twice: on sframeAEAD below, a minimal stand-in written before
+// package frame existed (AES-256-GCM with AAD = header || metadata and
+// nonce = salt XOR CTR, as RFC 9605 §4.4.3 and §4.4.4 specify), and on the
+// real frame.Context through frameSealer. session_codec_test.go runs the
+// same checks through Session.Seal and Session.Open.
 type sframeSealer interface {
 	// Seal appends the SFrame ciphertext (header || AEAD output) of
 	// plaintext, authenticated together with metadata, to dst.
@@ -78,6 +80,50 @@ func (s *sframeAEAD) Open(dst, metadata, ct []byte) ([]byte, error) {
 	}
 	aad := append(append([]byte{}, ct[:9]...), metadata...)
 	return s.aead.Open(dst, s.nonce(binary.BigEndian.Uint64(ct[1:9])), ct[9:], aad)
+}
+
+// frameSealer is a pair of frame.Contexts, one sending and one receiving
+// under the same KID and base key, behind sframeSealer.
+type frameSealer struct {
+	t        testing.TB
+	kid      frame.KID
+	snd, rcv *frame.Context
+}
+
+func newFrameSealer(t testing.TB) *frameSealer {
+	t.Helper()
+	f := &frameSealer{t: t, kid: 0x35}
+	base := frame.NewBaseKey(bytes.Repeat([]byte{0x5a}, frame.DefaultSuite.KeySize()))
+	var err error
+	if f.snd, err = frame.NewContext(frame.Config{}); err == nil {
+		if err = f.snd.AddSendKey(f.kid, base); err == nil {
+			if f.rcv, err = frame.NewContext(frame.Config{}); err == nil {
+				err = f.rcv.AddReceiveKey(f.kid, base)
+			}
+		}
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+func (f *frameSealer) Seal(dst, metadata, plaintext []byte) []byte {
+	out, err := f.snd.Seal(dst, f.kid, metadata, plaintext)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return out
+}
+
+func (f *frameSealer) Open(dst, metadata, ct []byte) ([]byte, error) {
+	out, _, err := f.rcv.Open(dst, metadata, ct)
+	return out, err
+}
+
+// sealers returns the stand-in and the real SFrame, by name.
+func sealers(t testing.TB) map[string]sframeSealer {
+	return map[string]sframeSealer{"stand-in": newSFrameAEAD(t), "frame": newFrameSealer(t)}
 }
 
 // sealPacket is the Session's send path: split, then Seal with the packet
@@ -155,14 +201,19 @@ func TestClearBytesAreTheAAD(t *testing.T) {
 // receive path never yields a frame. It also counts where each flip was
 // caught: a flip that still parses must be caught by the AEAD.
 func TestFlipClearByteFailsOpen(t *testing.T) {
-	s := newSFrameAEAD(t)
+	for name, s := range sealers(t) {
+		t.Run(name, func(t *testing.T) { testFlipClearByteFailsOpen(t, s) })
+	}
+}
+
+func testFlipClearByteFailsOpen(t *testing.T, s sframeSealer) {
 	stages := map[openStage]int{}
 	flips := 0
 	for _, smp := range loadSamples(t) {
-		for i, frame := range smp.frames {
-			pkt := sealPacket(t, s, smp.codec, frame)
+		for i, f := range smp.frames {
+			pkt := sealPacket(t, s, smp.codec, f)
 			got, stage := openPacket(s, pkt)
-			if stage != openOK || !bytes.Equal(got, frame) {
+			if stage != openOK || !bytes.Equal(got, f) {
 				t.Fatalf("%s frame %d: round trip failed at stage %d", smp.file, i, stage)
 			}
 			prefixLen := len(pkt) - len(mustParse(t, pkt).SFrame)
@@ -176,8 +227,22 @@ func TestFlipClearByteFailsOpen(t *testing.T) {
 				}
 				flips++
 			}
-			// Ciphertext and header bits: every 97th bit.
-			for bit := 8 * prefixLen; bit < 8*len(pkt); bit += 97 {
+			// Every bit of the SFrame header (the stand-in's is always
+			// 9 bytes, and not minimal, so frame does not parse it).
+			hl := 9
+			if _, rest, err := frame.ParseHeader(pkt[prefixLen:]); err == nil {
+				hl = len(pkt) - prefixLen - len(rest)
+			}
+			for bit := 8 * prefixLen; bit < 8*(prefixLen+hl); bit++ {
+				bad := bytes.Clone(pkt)
+				bad[bit/8] ^= 1 << (bit % 8)
+				if _, stage := openPacket(s, bad); stage == openOK {
+					t.Fatalf("%s frame %d: flipping SFrame header bit %d went unnoticed", smp.file, i, bit-8*prefixLen)
+				}
+				flips++
+			}
+			// Ciphertext bits: every 97th bit.
+			for bit := 8 * (prefixLen + hl); bit < 8*len(pkt); bit += 97 {
 				bad := bytes.Clone(pkt)
 				bad[bit/8] ^= 1 << (bit % 8)
 				if _, stage := openPacket(s, bad); stage == openOK {
@@ -198,7 +263,12 @@ func TestFlipClearByteFailsOpen(t *testing.T) {
 // ciphertext of another frame of the same codec; the receiver must reject
 // it even where the two clear parts have the same length.
 func TestSpliceClearPart(t *testing.T) {
-	s := newSFrameAEAD(t)
+	for name, s := range sealers(t) {
+		t.Run(name, func(t *testing.T) { testSpliceClearPart(t, s) })
+	}
+}
+
+func testSpliceClearPart(t *testing.T, s sframeSealer) {
 	spliced := 0
 	for _, smp := range loadSamples(t) {
 		pkts := make([][]byte, len(smp.frames))
