@@ -32,6 +32,21 @@ func readSample(t testing.TB, path, sum string) []byte {
 	return b
 }
 
+// sampleTrack reads a sample file into a Track.
+func sampleTrack(t testing.TB, path, sum string) *Track {
+	t.Helper()
+	b := readSample(t, path, sum)
+	read := ReadIVF
+	if path == sampleAudio {
+		read = ReadOgg
+	}
+	tr, err := read(bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tr
+}
+
 // oggCRCTable is the table of the Ogg page checksum (RFC 3533 §6): CRC-32
 // with polynomial 0x04c11db7, not reflected, initial value and final XOR 0.
 var oggCRCTable = func() (t [256]uint32) {
