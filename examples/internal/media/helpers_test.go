@@ -190,3 +190,34 @@ func vp8Inter(n int) []byte {
 	}
 	return b
 }
+
+// walkOgg splits an Ogg file into pages by this test's own walk over the
+// page headers (no CRC check).
+func walkOgg(t testing.TB, file []byte) (pages []testPage) {
+	t.Helper()
+	for len(file) > 0 {
+		if len(file) < oggPageHeaderSize || string(file[:4]) != oggSignature {
+			t.Fatalf("bad Ogg page %d", len(pages))
+		}
+		n := int(file[26])
+		p := testPage{
+			flags:   file[5],
+			granule: binary.LittleEndian.Uint64(file[6:]),
+			serial:  binary.LittleEndian.Uint32(file[14:]),
+			seq:     int(binary.LittleEndian.Uint32(file[18:])),
+			lacing:  file[oggPageHeaderSize : oggPageHeaderSize+n],
+		}
+		size := 0
+		for _, l := range p.lacing {
+			size += int(l)
+		}
+		start := oggPageHeaderSize + n
+		p.payload = file[start : start+size]
+		pages = append(pages, p)
+		file = file[start+size:]
+	}
+	return pages
+}
+
+// writeBytes writes b to a new file at path.
+func writeBytes(path string, b []byte) error { return os.WriteFile(path, b, 0o644) }

@@ -20,6 +20,7 @@ const (
 	ivfSignature       = "DKIF"
 	ivfFileHeaderSize  = 32
 	ivfFrameHeaderSize = 12
+	ivfLengthOffset    = 24 // the file header's frame count field
 )
 
 // ReadIVF reads an IVF file of VP8 frames (FourCC VP80) with pion's

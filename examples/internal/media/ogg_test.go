@@ -9,26 +9,6 @@ import (
 	"time"
 )
 
-// samplePages splits an Ogg file into its pages' payloads, read by this
-// test's own walk over the page headers.
-func samplePages(t *testing.T, file []byte) (payloads [][]byte) {
-	t.Helper()
-	for len(file) > 0 {
-		if len(file) < oggPageHeaderSize || string(file[:4]) != oggSignature {
-			t.Fatal("bad page in the sample")
-		}
-		n := int(file[26])
-		size := 0
-		for _, l := range file[oggPageHeaderSize : oggPageHeaderSize+n] {
-			size += int(l)
-		}
-		start := oggPageHeaderSize + n
-		payloads = append(payloads, file[start:start+size])
-		file = file[start+size:]
-	}
-	return payloads
-}
-
 // TestReadOggSample reads the sample audio and checks it against what
 // examples/testdata/SOURCE says of it: 251 packets of 20 ms after the two
 // headers, 50 to a page.
@@ -65,7 +45,10 @@ func TestReadOggSample(t *testing.T) {
 		}
 		all = append(all, f.Payload...)
 	}
-	pages := samplePages(t, file)
+	var pages [][]byte
+	for _, p := range walkOgg(t, file) {
+		pages = append(pages, p.payload)
+	}
 	if len(pages) != 8 {
 		t.Fatalf("%d pages, want 8", len(pages))
 	}
