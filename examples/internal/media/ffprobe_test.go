@@ -160,6 +160,12 @@ func TestFFprobe(t *testing.T) {
 			t.Fatalf("%s: %d frames, want 75", v, tr.Len())
 		}
 		checkProbe(t, bin, v, tr, true)
+		k := filepath.Join(dir, "lossy-kept.ivf")
+		writeFileWith(t, k, VP8, IVFConfig{WriteAfterLoss: true}, OpusInfo{}, lossy(frames(video), func(i int) bool { return i < 5 || i == 40 || i == 95 }))
+		if tr, _ = reread(t, k); tr.Len() != 118 {
+			t.Fatalf("%s: %d frames, want 118", k, tr.Len())
+		}
+		checkProbe(t, bin, k, tr, true)
 		a := filepath.Join(dir, "lossy.ogg")
 		writeFile(t, a, Opus, audio.Opus(), lossy(frames(audio), func(i int) bool { return i%10 == 3 || (i > 200 && i < 210) }))
 		if tr, _ = reread(t, a); tr.Len() != 251 {

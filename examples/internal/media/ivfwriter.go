@@ -21,6 +21,12 @@ type IVFConfig struct {
 	// DefaultFrameRate), as libvpx writes it: frame timestamps are rounded
 	// to it, so it should be at least the sender's frame rate.
 	FrameRate uint32
+	// WriteAfterLoss writes the inter frames that follow a loss instead of
+	// skipping them until the next key frame: the file keeps every frame
+	// received, and a player shows those frames with artifacts, decoded
+	// from references it never had. Frames before the first key frame are
+	// skipped either way.
+	WriteAfterLoss bool
 }
 
 // An IVFWriter writes the VP8 frames of one sender to an IVF file,
@@ -29,13 +35,15 @@ type IVFConfig struct {
 // use them. Each frame's IVF timestamp is its sender's timestamp, from the
 // first frame written, in the time base of IVFConfig.FrameRate, so lost
 // frames leave a gap on the timeline. After a loss, frames are skipped
-// until the next key frame: a decoder would otherwise show frames built on
-// a reference it never had, so a player freezes instead.
+// until the next key frame, unless IVFConfig.WriteAfterLoss: a decoder
+// would otherwise show frames built on a reference it never had, so a
+// player freezes instead.
 //
 // An IVFWriter is for one goroutine.
 type IVFWriter struct {
 	out     io.Writer
 	rate    uint32
+	keep    bool                 // IVFConfig.WriteAfterLoss
 	ivf     *ivfwriter.IVFWriter // nil until the first key frame
 	seq     sequencer
 	needKey bool
@@ -55,7 +63,7 @@ func NewIVFWriter(w io.Writer, cfg IVFConfig) *IVFWriter {
 	if cfg.FrameRate == 0 {
 		cfg.FrameRate = DefaultFrameRate
 	}
-	return &IVFWriter{out: w, rate: cfg.FrameRate, needKey: true}
+	return &IVFWriter{out: w, rate: cfg.FrameRate, keep: cfg.WriteAfterLoss, needKey: true}
 }
 
 // WriteFrame writes f, or counts it in Stats as skipped or late. It
@@ -76,7 +84,7 @@ func (w *IVFWriter) WriteFrame(f Frame) error {
 	if late {
 		return nil
 	}
-	if missed > 0 {
+	if missed > 0 && !w.keep {
 		w.needKey = true
 	}
 	if w.needKey && !h.key {

@@ -23,6 +23,10 @@ func frames(tr *Track) []Frame {
 // writeFile writes fs through a new sink on a file at path and returns
 // the sink's stats.
 func writeFile(t *testing.T, path string, codec Codec, info OpusInfo, fs []Frame) SinkStats {
+	return writeFileWith(t, path, codec, IVFConfig{}, info, fs)
+}
+
+func writeFileWith(t *testing.T, path string, codec Codec, cfg IVFConfig, info OpusInfo, fs []Frame) SinkStats {
 	t.Helper()
 	f, err := os.Create(path)
 	if err != nil {
@@ -30,7 +34,7 @@ func writeFile(t *testing.T, path string, codec Codec, info OpusInfo, fs []Frame
 	}
 	var s Sink
 	if codec == VP8 {
-		s = NewIVFWriter(f, IVFConfig{})
+		s = NewIVFWriter(f, cfg)
 	} else if s, err = NewOggWriter(f, info); err != nil {
 		t.Fatal(err)
 	}
@@ -206,6 +210,17 @@ func TestIVFWriterLoss(t *testing.T) {
 	}
 	if len(seqs) != 75 || seqs[0] != 30 || seqs[10] != 60 || seqs[45] != 120 || !got.Frame(0).Keyframe {
 		t.Errorf("frames read back: %v", seqs)
+	}
+	// With WriteAfterLoss, only the frames before the first key frame are
+	// skipped, and the gaps stay on the timeline.
+	keepPath := filepath.Join(t.TempDir(), "keep.ivf")
+	st = writeFileWith(t, keepPath, VP8, IVFConfig{WriteAfterLoss: true}, OpusInfo{}, in)
+	if want := (SinkStats{Written: 120 - 3, Lost: 3, Skipped: 25, Late: 1}); st != want {
+		t.Errorf("WriteAfterLoss stats: %v, want %v", st, want)
+	}
+	kept, _ := reread(t, keepPath)
+	if f := kept.Frame(10); kept.Len() != 117 || !bytes.Equal(f.Payload, src[42].Payload) || f.Timestamp != 12*time.Second/30 {
+		t.Errorf("WriteAfterLoss: %d frames, frame 10 at %v; want 117, sample frame 42 at 400ms", kept.Len(), f.Timestamp)
 	}
 	if w, h := binary.LittleEndian.Uint16(file[12:]), binary.LittleEndian.Uint16(file[14:]); w != 320 || h != 240 {
 		t.Errorf("header frame size %dx%d, want 320x240 from the first key frame", w, h)
