@@ -98,9 +98,13 @@ func (w *IVFWriter) WriteFrame(f Frame) error {
 		}
 		w.base = f.Timestamp
 	}
-	pts := ivfTicks(f.Timestamp-w.base, w.rate)
+	pts, ok := ivfTicks(f.Timestamp-w.base, w.rate)
 	if w.stats.Written > 0 && pts <= w.lastPTS {
 		pts = w.lastPTS + 1 // keep timestamps increasing
+	}
+	if !ok || pts > math.MaxUint32 {
+		return fmt.Errorf("media: ivf writer: frame %d: timestamp %v after the first frame, over the 2^32 ticks of 1/%d s pion's writer can number: %w",
+			f.Seq, f.Timestamp-w.base, w.rate, ErrTooLarge)
 	}
 	// Pion takes RTP packets: one packet per frame, with the 1-byte VP8
 	// payload descriptor of RFC 7741 §4.2 (S = 1, partition 0) and the
@@ -131,14 +135,15 @@ func (w *IVFWriter) start(width, height uint16) error {
 	return nil
 }
 
-// ivfTicks converts a non-negative Duration to ticks of 1/rate s, rounded
-// to the nearest.
-func ivfTicks(d time.Duration, rate uint32) uint64 {
-	if d <= 0 {
-		return 0
+// ivfTicks converts a Duration to ticks of 1/rate s, rounded to the
+// nearest, 0 if it is negative; it reports false if there are more than
+// 2^32-1.
+func ivfTicks(d time.Duration, rate uint32) (uint64, bool) {
+	ticks := math.Round(float64(max(d, 0)) * float64(rate) / float64(time.Second))
+	if ticks > math.MaxUint32 {
+		return 0, false
 	}
-	ticks := (float64(d)*float64(rate) + float64(time.Second)/2) / float64(time.Second)
-	return uint64(math.Min(ticks, math.MaxUint32))
+	return uint64(ticks), true
 }
 
 // Stats returns what the writer did so far.
@@ -183,7 +188,7 @@ func (w *IVFWriter) finish() error {
 	}
 	var length uint32
 	if w.stats.Written > 0 {
-		length = uint32(min(w.lastPTS+1, math.MaxUint32))
+		length = uint32(min(w.lastPTS+1, math.MaxUint32)) // the length field is 32 bits too
 	}
 	if _, err := ws.Seek(ivfLengthOffset, io.SeekStart); err != nil {
 		return err

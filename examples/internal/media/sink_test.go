@@ -399,6 +399,19 @@ func TestSinkErrors(t *testing.T) {
 	if ivf.Stats() != (SinkStats{}) || ogg.Stats() != (SinkStats{}) {
 		t.Errorf("refused frames counted: %v, %v", ivf.Stats(), ogg.Stats())
 	}
+	// 2^32 ticks of 1/30 s after the first frame is beyond what pion's
+	// writer numbers.
+	if err := ivf.WriteFrame(Frame{Codec: VP8, Payload: vp8Key(8, 8, 10)}); err != nil {
+		t.Fatal(err)
+	}
+	far := Frame{Codec: VP8, Seq: 1, Timestamp: (1<<32 - 1) * time.Second / 30, Payload: vp8Inter(3)}
+	if err := ivf.WriteFrame(far); err != nil {
+		t.Errorf("timestamp 2^32-1 ticks: %v", err)
+	}
+	far.Seq, far.Timestamp = 2, far.Timestamp+time.Second/30
+	if err := ivf.WriteFrame(far); !errors.Is(err, ErrTooLarge) {
+		t.Errorf("timestamp 2^32 ticks: %v, want ErrTooLarge", err)
+	}
 	if _, err := NewOggWriter(&bytes.Buffer{}, OpusInfo{Channels: 3}); !errors.Is(err, ErrUnsupported) {
 		t.Errorf("3 channels: %v, want ErrUnsupported", err)
 	}
