@@ -2,8 +2,9 @@ package media
 
 import "errors"
 
-// Errors for errors.Is. Every error the package returns wraps one of them
-// and says where the problem was.
+// Errors for errors.Is. Every error about the package's input (files,
+// frames, names) or use wraps one of them and says where the problem was;
+// I/O errors are wrapped as they come.
 var (
 	// ErrMalformed: the input breaks its format (IVF, Ogg, Opus, VP8).
 	ErrMalformed = errors.New("media: malformed input")

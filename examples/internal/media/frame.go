@@ -20,8 +20,9 @@ type Frame struct {
 	// (RFC 6716 §3.1); for VP8 the time to the next frame of the track, or
 	// 0 when not known (ParseFrame).
 	Duration time.Duration
-	// Keyframe reports a VP8 key frame (RFC 6386 §9.1). Every Opus packet
-	// can be decoded on its own; Keyframe is false for them.
+	// Keyframe reports a VP8 key frame (RFC 6386 §9.1), which decodes
+	// without earlier frames. Opus has no key frames (a decoder can start
+	// at any packet); Keyframe is false for it.
 	Keyframe bool
 	// Payload is the encoded frame. The frames of a Track share its
 	// memory: read it, do not modify it.

@@ -103,6 +103,9 @@ func (w *OggWriter) WriteFrame(f Frame) error {
 	if late {
 		return nil
 	}
+	if w.stats.Written == 0 {
+		missed = 0 // no packet to model the concealment on (the first write failed)
+	}
 	for range min(missed, MaxConcealed) {
 		w.buf = opusGap(w.buf[:0], w.lastTOC, w.last)
 		if err := w.write(w.buf); err != nil {

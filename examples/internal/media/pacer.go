@@ -48,6 +48,8 @@ type PacerConfig struct {
 	Start time.Time
 	// Loop plays the track again and again, until the context ends. Each
 	// pass continues the sequence numbers and timestamps of the one before.
+	// A track whose Duration is 0 plays once: its passes would all fall at
+	// the same instant.
 	Loop bool
 }
 
@@ -70,7 +72,7 @@ type Pacer struct {
 
 // NewPacer returns a Pacer that plays t.
 func NewPacer(t *Track, cfg PacerConfig) *Pacer {
-	p := &Pacer{track: t, clock: cfg.Clock, start: cfg.Start, started: !cfg.Start.IsZero(), loop: cfg.Loop}
+	p := &Pacer{track: t, clock: cfg.Clock, start: cfg.Start, started: !cfg.Start.IsZero(), loop: cfg.Loop && t.duration > 0}
 	if p.clock == nil {
 		p.clock = SystemClock()
 	}

@@ -146,6 +146,16 @@ func TestPacerCancel(t *testing.T) {
 	if _, err := empty.Next(context.Background()); err != io.EOF {
 		t.Errorf("empty track: %v, want io.EOF", err)
 	}
+	// A track of duration 0 (all frames at one instant) plays once even
+	// with Loop, rather than releasing frames without end.
+	instant := &Track{codec: VP8, frames: []Frame{{Codec: VP8}, {Codec: VP8, Seq: 1}}}
+	p = NewPacer(instant, PacerConfig{Clock: clock, Loop: true})
+	for i := range 3 {
+		_, err := p.Next(context.Background())
+		if (i < 2) != (err == nil) || (i == 2 && err != io.EOF) {
+			t.Errorf("zero-duration track, frame %d: %v", i, err)
+		}
+	}
 }
 
 // TestPacerSystemClock runs a pacer on the real clock for a few 20 ms
