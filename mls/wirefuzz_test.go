@@ -133,8 +133,8 @@ func FuzzUnmarshalWireStructures(f *testing.F) {
 		{name: "SenderData", decode: wireDecoder(unmarshalSenderData, func(sd *senderData) ([]byte, error) {
 			return marshalSenderData(sd), nil
 		})},
-		{name: "external_senders", decode: wireDecoder(unmarshalExternalSenders, marshalExternalSenders)},
-		{name: "required_capabilities", decode: wireDecoder(unmarshalRequiredCapabilities, marshalRequiredCapabilities)},
+		{name: "external_senders", decode: wireDecoder(UnmarshalExternalSenders, MarshalExternalSenders)},
+		{name: "required_capabilities", decode: wireDecoder(UnmarshalRequiredCapabilities, MarshalRequiredCapabilities)},
 	}
 	for _, v := range wireFuzzSeeds(f) {
 		f.Add(append([]byte{0}, v.Commit...))
