@@ -58,6 +58,17 @@ func (p *messageProtector) protectPrivate(ac *AuthenticatedContent, paddingLen i
 	return pm, nil
 }
 
+// protectPrivatePadded is protectPrivate with the padding chosen so that
+// the PrivateMessageContent fills a whole number of blocks of block bytes
+// (no padding for block < 2).
+func (p *messageProtector) protectPrivatePadded(ac *AuthenticatedContent, block int) (*PrivateMessage, error) {
+	pm, err := p.encryptPrivate(ac, 0, block)
+	if err != nil {
+		return nil, fmt.Errorf("mls: protect private message: %w", err)
+	}
+	return pm, nil
+}
+
 func (p *messageProtector) encryptPrivate(ac *AuthenticatedContent, paddingLen, block int) (*PrivateMessage, error) {
 	if ac.WireFormat != WireFormatPrivateMessage {
 		return nil, fmt.Errorf("%w: content signed for %v", ErrInvalidContent, ac.WireFormat)
