@@ -80,7 +80,7 @@ func (g *Group) Commit(opts *CommitOptions) (*CommitResult, error) {
 		if err != nil {
 			return nil, fmt.Errorf("mls: commit: by-value proposal %d: %w", i, err)
 		}
-		if psk, ok := p.(*PreSharedKeyProposal); ok && psk.PSK.Nonce == nil {
+		if psk, ok := p.(*PreSharedKeyProposal); ok && len(psk.PSK.Nonce) == 0 {
 			if psk.PSK, err = g.newPSKID(psk.PSK); err != nil {
 				return nil, err
 			}

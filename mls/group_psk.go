@@ -69,7 +69,7 @@ func (src pskSources) lookup(id *PreSharedKeyID) (secret, bool) {
 		return v, ok
 	case PSKTypeResumption:
 		for _, g := range src.groups {
-			if g != nil && bytes.Equal(g.cur.gc.GroupID, id.GroupID) {
+			if g != nil && g.cur != nil && bytes.Equal(g.cur.gc.GroupID, id.GroupID) {
 				if v, ok := g.resumptionPSK(id.Epoch); ok {
 					return v, true
 				}

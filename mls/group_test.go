@@ -236,3 +236,274 @@ func TestGroupLifecycle(t *testing.T) {
 		}
 	}
 }
+
+// joinExternal has a new client join by an external Commit built from
+// member from's GroupInfo, and everyone process it.
+func (tg *testGroup) joinExternal(from, name string, opts *ExternalJoinOptions, includeTree bool) *Group {
+	tg.t.Helper()
+	gi, err := tg.members[from].GroupInfo(includeTree)
+	if err != nil {
+		tg.t.Fatal(err)
+	}
+	var tree []byte
+	if !includeTree {
+		if tree, err = tg.members[from].RatchetTree(); err != nil {
+			tg.t.Fatal(err)
+		}
+	}
+	c := newTestClient(tg.t, tg.cs, name)
+	if opts != nil && opts.RemovePrior {
+		// Resync: the same identity with a new signature key.
+		old := tg.members[name]
+		l, _ := old.OwnLeaf()
+		m, _ := old.Member(l)
+		c.cred = m.Credential
+	}
+	g, commit, err := JoinExternal(gi, tree, c.cred, c.signer, opts)
+	if err != nil {
+		tg.t.Fatalf("%s joining externally: %v", name, err)
+	}
+	delete(tg.members, name)
+	for _, pm := range tg.deliver(name, commit) {
+		if !pm.Commit.External() || len(pm.Commit.Added()) != 1 {
+			tg.t.Fatalf("external commit: external %v, %d added", pm.Commit.External(), len(pm.Commit.Added()))
+		}
+	}
+	if _, err := g.Process(commit); !errors.Is(err, ErrOwnMessage) {
+		tg.t.Fatalf("the joiner processing its own commit: %v", err)
+	}
+	tg.members[name] = g
+	tg.check()
+	return g
+}
+
+func TestGroupExternalJoin(t *testing.T) {
+	for _, cs := range allCipherSuites() {
+		t.Run(cs.String(), func(t *testing.T) {
+			tg := newTestGroup(t, cs, "alice", nil)
+			tg.add("alice", "bob")
+			tg.joinExternal("bob", "carol", nil, true)
+			tg.exchange()
+			tg.joinExternal("alice", "dave", nil, false)
+			tg.exchange()
+			// Resync: carol rejoins, removing her old leaf.
+			old := tg.leafOf("carol")
+			tg.joinExternal("alice", "carol", &ExternalJoinOptions{RemovePrior: true}, true)
+			if got := tg.leafOf("carol"); got != old {
+				t.Errorf("carol rejoined at leaf %d, her old one was %d (the leftmost blank)", got, old)
+			}
+			tg.exchange()
+			// An external join with a PSK the group has.
+			for _, g := range tg.members {
+				g.AddExternalPSK([]byte("shared"), []byte("psk value"))
+			}
+			tg.joinExternal("bob", "erin", &ExternalJoinOptions{PSKs: []ExternalPSK{{ID: []byte("shared"), Secret: []byte("psk value")}}}, true)
+			tg.commit("erin", nil, nil)
+			tg.exchange()
+		})
+	}
+}
+
+func TestGroupExternalProposals(t *testing.T) {
+	cs := MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519
+	tg := newTestGroup(t, cs, "alice", nil)
+	tg.add("alice", "bob")
+
+	// A new member asks to join; a member commits its Add.
+	frank := newTestClient(t, cs, "frank")
+	kp, keys := frank.keyPackage(t)
+	gi, err := tg.members["alice"].GroupInfo(false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	msg, err := NewMemberAddProposal(gi, kp, keys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, pm := range tg.deliver("", msg) {
+		if pm.Sender.Type != SenderTypeNewMemberProposal || pm.Proposal.ProposalType() != ProposalTypeAdd {
+			t.Fatalf("%s: %v proposal from %v", name, pm.Proposal.ProposalType(), pm.Sender.Type)
+		}
+	}
+	tg.commit("bob", nil, map[string]*joinerKeys{"frank": {kp, keys}})
+
+	// An external sender, added by GroupContextExtensions, removes bob.
+	ds, err := cs.GenerateSigningKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	senders, err := MarshalExternalSenders([]ExternalSender{{SignatureKey: ds.PublicKey(), Credential: Credential{Type: CredentialTypeBasic, Identity: []byte("ds")}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	exts := append(tg.members["alice"].Extensions(), Extension{Type: ExtensionTypeExternalSenders, Data: senders})
+	tg.commit("alice", &CommitOptions{ByValue: []Proposal{&GroupContextExtensionsProposal{Extensions: exts}}}, nil)
+	gi, err = tg.members["alice"].GroupInfo(false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	msg, err = ExternalProposal(gi, ds, 0, &RemoveProposal{Removed: tg.leafOf("bob")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tg.deliver("", msg)
+	tg.commit("frank", nil, nil)
+	if _, ok := tg.members["bob"]; ok {
+		t.Fatal("bob was not removed")
+	}
+	// External senders may not send updates; an unknown index fails.
+	if _, err := ExternalProposal(gi, ds, 0, &UpdateProposal{}); err == nil {
+		t.Error("an external update was made")
+	}
+	gi, _ = tg.members["alice"].GroupInfo(false)
+	msg, err = ExternalProposal(gi, ds, 3, &RemoveProposal{Removed: tg.leafOf("frank")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tg.members["alice"].Process(msg); !errors.Is(err, ErrInvalidSender) {
+		t.Errorf("external sender 3 of 1: %v", err)
+	}
+	// A policy can refuse external proposals.
+	tg.members["alice"].cfg.externalProposalOK = func(Sender, Proposal) error { return errors.New("not today") }
+	msg, _ = ExternalProposal(gi, ds, 0, &RemoveProposal{Removed: tg.leafOf("frank")})
+	if _, err := tg.members["alice"].Process(msg); !errors.Is(err, ErrInvalidProposal) {
+		t.Errorf("refused by policy: %v", err)
+	}
+}
+
+func TestGroupPSKs(t *testing.T) {
+	cs := MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519
+	tg := newTestGroup(t, cs, "alice", nil)
+	tg.add("alice", "bob", "carol")
+	for _, g := range tg.members {
+		g.AddExternalPSK([]byte("ext"), []byte("external secret"))
+	}
+	// External and resumption PSKs proposed, then committed by reference.
+	p1, err := tg.members["bob"].ProposeExternalPSK([]byte("ext"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tg.deliver("bob", p1)
+	tg.commit("alice", &CommitOptions{ForcePath: true}, nil)
+	tg.commit("bob", nil, nil)
+	tg.commit("carol", nil, nil)
+	epoch := tg.members["alice"].Epoch() - 3
+	p2, err := tg.members["carol"].ProposeResumptionPSK(epoch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tg.deliver("carol", p2)
+	res := tg.commit("alice", nil, nil)
+	_ = res
+	// A PSK nobody has cannot be proposed; a commit injecting one that a
+	// member lacks is refused by that member.
+	if _, err := tg.members["alice"].ProposeExternalPSK([]byte("none")); !errors.Is(err, ErrMissingPSK) {
+		t.Errorf("unknown PSK: %v", err)
+	}
+	tg.members["alice"].AddExternalPSK([]byte("alice only"), []byte("x"))
+	r, err := tg.members["alice"].Commit(&CommitOptions{ByValue: []Proposal{&PreSharedKeyProposal{PSK: PreSharedKeyID{Type: PSKTypeExternal, ID: []byte("alice only")}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tg.members["bob"].Process(r.Commit); !errors.Is(err, ErrMissingPSK) {
+		t.Errorf("bob lacks the PSK: %v", err)
+	}
+	// Resumption PSKs of epochs no longer kept are gone.
+	if _, err := tg.members["bob"].ProposeResumptionPSK(0); !errors.Is(err, ErrMissingPSK) {
+		t.Errorf("resumption PSK of epoch 0 in epoch %d: %v", tg.members["bob"].Epoch(), err)
+	}
+}
+
+func TestGroupReInitAndBranch(t *testing.T) {
+	for _, newCS := range []CipherSuite{MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519, MLS_128_DHKEMP256_AES128GCM_SHA256_P256} {
+		t.Run(newCS.String(), func(t *testing.T) {
+			cs := MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519
+			tg := newTestGroup(t, cs, "alice", nil)
+			tg.add("alice", "bob", "carol")
+			p, err := tg.members["bob"].ProposeReInit([]byte("new group"), newCS, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			tg.deliver("bob", p)
+			res, err := tg.members["carol"].Commit(nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for name, pm := range tg.deliver("carol", res.Commit) {
+				if pm.Commit.ReInit() == nil {
+					t.Fatalf("%s: no ReInit in the commit", name)
+				}
+			}
+			if err := tg.members["carol"].MergePendingCommit(); err != nil {
+				t.Fatal(err)
+			}
+			for name, g := range tg.members {
+				if g.PendingReInit() == nil {
+					t.Fatalf("%s: no pending ReInit", name)
+				}
+				if _, err := g.Encrypt(nil, []byte("x")); !errors.Is(err, ErrReInitPending) {
+					t.Fatalf("%s sending after the ReInit: %v", name, err)
+				}
+			}
+			// Alice creates the new group with the others' new KeyPackages.
+			var kps []*KeyPackage
+			joiners := map[string]*joinerKeys{}
+			for _, name := range []string{"bob", "carol"} {
+				c := newTestClient(t, newCS, name)
+				kp, keys := c.keyPackage(t)
+				kps = append(kps, kp)
+				joiners[name] = &joinerKeys{kp, keys}
+			}
+			signer, err := newCS.GenerateSigningKey()
+			if err != nil {
+				t.Fatal(err)
+			}
+			ng, welcome, err := tg.members["alice"].ReInitGroup(signer, kps, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			nt := &testGroup{t: t, cs: newCS, members: map[string]*Group{"alice": ng}}
+			for name, j := range joiners {
+				g, err := JoinFromWelcome(welcome, j.kp, j.keys, &JoinOptions{OldGroup: tg.members[name]})
+				if err != nil {
+					t.Fatalf("%s joining the new group: %v", name, err)
+				}
+				nt.members[name] = g
+				// Without the old group the PSK is missing.
+				if _, err := JoinFromWelcome(welcome, j.kp, j.keys, nil); !errors.Is(err, ErrMissingPSK) {
+					t.Fatalf("%s joining without the old group: %v", name, err)
+				}
+			}
+			nt.check()
+			if ng.Epoch() != 1 || ng.CipherSuite() != newCS || string(ng.GroupID()) != "new group" {
+				t.Fatalf("new group: epoch %d, %v, %q", ng.Epoch(), ng.CipherSuite(), ng.GroupID())
+			}
+			nt.exchange()
+
+			// Bob branches the new group with carol.
+			c := newTestClient(t, newCS, "carol")
+			kp, keys := c.keyPackage(t)
+			bg, welcome, err := nt.members["bob"].Branch([]byte("branch"), []*KeyPackage{kp}, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			cg, err := JoinFromWelcome(welcome, kp, keys, &JoinOptions{OldGroup: nt.members["carol"]})
+			if err != nil {
+				t.Fatal(err)
+			}
+			bt := &testGroup{t: t, cs: newCS, members: map[string]*Group{"bob": bg, "carol": cg}}
+			bt.check()
+			bt.exchange()
+			// A stranger cannot be in a branch.
+			s := newTestClient(t, newCS, "stranger")
+			kp, keys = s.keyPackage(t)
+			_, welcome, err = nt.members["bob"].Branch([]byte("branch 2"), []*KeyPackage{kp}, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := JoinFromWelcome(welcome, kp, keys, &JoinOptions{OldGroup: nt.members["carol"]}); !errors.Is(err, ErrInvalidWelcome) {
+				t.Fatalf("a stranger joining a branch: %v", err)
+			}
+		})
+	}
+}
