@@ -268,7 +268,7 @@ func (g *Group) MemberByIdentity(identity []byte) (leaf LeafIndex, ok bool) {
 // EpochAuthenticator returns the epoch_authenticator of the current epoch
 // (RFC 9420 §8.7): equal for all members that share the view of the group,
 // so that comparing it out of band detects an impersonation. It is secret
-// from non-members.
+// from non-members. A removed member has none (nil).
 func (g *Group) EpochAuthenticator() []byte {
 	return slices.Clone(g.cur.secrets.authenticator.secret)
 }
@@ -278,6 +278,9 @@ func (g *Group) EpochAuthenticator() []byte {
 // the epoch, the label and the context. Applications use their own labels
 // (RFC 9605 §5.2 uses "SFrame 1.0 Base Key"). It is secret.
 func (g *Group) Export(label string, context []byte, length int) ([]byte, error) {
+	if g.status == statusRemoved {
+		return nil, fmt.Errorf("mls: export: %w", ErrNotMember)
+	}
 	out, err := g.cur.secrets.exporter.export(label, context, length)
 	if err != nil {
 		return nil, err

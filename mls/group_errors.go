@@ -3,6 +3,7 @@ package mls
 import (
 	"errors"
 	"fmt"
+	"slices"
 )
 
 // Sentinel errors of the group layer (RFC 9420 §11, §12). Errors returned
@@ -133,4 +134,19 @@ func rehomeProposal(i int, t ProposalType, err error) error {
 // ErrInvalidCommit and the given sentinels and cause.
 func commitError(cause error, detail string, sentinels ...error) error {
 	return newValidationError("commit", "", cause, detail, append(sentinels, ErrInvalidCommit)...)
+}
+
+// commitPathError returns an error about a Commit's UpdatePath found by
+// the tree or TreeKEM, naming the path and the node: "mls: commit: path:
+// node 3 (parent): ...".
+func commitPathError(err error) error {
+	var ve *validationError
+	if !errors.As(err, &ve) {
+		return commitError(err, "path")
+	}
+	where := "path"
+	if ve.where != "" {
+		where += ": " + ve.where
+	}
+	return &validationError{what: "commit", where: where, detail: ve.detail, errs: append(slices.Clone(ve.errs), ErrInvalidCommit)}
 }

@@ -189,7 +189,7 @@ func (g *Group) stageCommit(ac *AuthenticatedContent) (*StagedCommit, error) {
 			return nil, err
 		}
 		if err := a.tree.mergeUpdatePath(committer, c.Path, a.added); err != nil {
-			return nil, commitError(err, "path")
+			return nil, commitPathError(err)
 		}
 		if gc.TreeHash, err = a.tree.treeHash(); err != nil {
 			return nil, err
@@ -201,7 +201,7 @@ func (g *Group) stageCommit(ac *AuthenticatedContent) (*StagedCommit, error) {
 			}
 			cs, err := priv.processUpdatePath(s, a.tree, committer, c.Path, gcBytes, a.added, g.cfg.validation.workers())
 			if err != nil {
-				return nil, commitError(err, "path")
+				return nil, commitPathError(err)
 			}
 			commitSecret.zero()
 			commitSecret = cs
@@ -310,6 +310,7 @@ func (g *Group) Merge(sc *StagedCommit) error {
 	}
 	if sc.next == nil {
 		g.status = statusRemoved
+		g.cur.priv = nil
 		return nil
 	}
 	g.cur = sc.next
