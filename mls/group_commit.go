@@ -292,10 +292,14 @@ func (g *Group) commit(items []proposalItem, opts *CommitOptions, kind commitKin
 func (g *Group) commitOutputs(next *epochState, a *appliedProposals, joiner joinerSecret, ws welcomeSecret, np *newPath, opts *CommitOptions) (*CommitResult, error) {
 	res := &CommitResult{}
 	var err error
-	if res.GroupInfo, err = next.groupInfo(g.suite, g.signer, !opts.ExternalTree); err != nil {
+	if res.RatchetTree, err = next.tree.marshal(); err != nil {
 		return nil, err
 	}
-	if res.RatchetTree, err = next.tree.marshal(); err != nil {
+	var inline []byte
+	if !opts.ExternalTree {
+		inline = res.RatchetTree
+	}
+	if res.GroupInfo, err = next.groupInfo(g.suite, g.signer, inline); err != nil {
 		return nil, err
 	}
 	if len(a.added) > 0 {

@@ -17,7 +17,14 @@ func (g *Group) GroupInfo(includeTree bool) (*GroupInfo, error) {
 	if g.status == statusRemoved {
 		return nil, fmt.Errorf("mls: group info: %w", ErrNotMember)
 	}
-	return g.cur.groupInfo(g.suite, g.signer, includeTree)
+	var tree []byte
+	if includeTree {
+		var err error
+		if tree, err = g.cur.tree.marshal(); err != nil {
+			return nil, err
+		}
+	}
+	return g.cur.groupInfo(g.suite, g.signer, tree)
 }
 
 // ExternalJoinOptions are the choices in joining a group by an external

@@ -79,8 +79,9 @@ func cloneGroupContext(gc *GroupContext) *GroupContext {
 // groupInfo makes the signed GroupInfo of the epoch (RFC 9420 §12.4.3):
 // its GroupContext and confirmation tag, signed by the member (at its
 // leaf) with signer, and the extensions external_pub (§12.4.3.2), the
-// ratchet tree if includeTree (§12.4.3.3), and a GREASE extension (§13.5).
-func (e *epochState) groupInfo(s *suite, signer *SigningKey, includeTree bool) (*GroupInfo, error) {
+// ratchet tree treeData if not nil (§12.4.3.3), and a GREASE extension
+// (§13.5).
+func (e *epochState) groupInfo(s *suite, signer *SigningKey, treeData []byte) (*GroupInfo, error) {
 	own, ok := e.ownLeaf()
 	if !ok {
 		return nil, fmt.Errorf("mls: group info: %w", ErrNotMember)
@@ -94,12 +95,8 @@ func (e *epochState) groupInfo(s *suite, signer *SigningKey, includeTree bool) (
 		return nil, err
 	}
 	exts := []Extension{{Type: ExtensionTypeExternalPub, Data: extPub}}
-	if includeTree {
-		tree, err := e.tree.marshal()
-		if err != nil {
-			return nil, err
-		}
-		exts = append(exts, Extension{Type: ExtensionTypeRatchetTree, Data: tree})
+	if treeData != nil {
+		exts = append(exts, Extension{Type: ExtensionTypeRatchetTree, Data: treeData})
 	}
 	exts = append(exts, Extension{Type: ExtensionType(greaseValue()), Data: []byte{}})
 	gi := &GroupInfo{
