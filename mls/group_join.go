@@ -70,6 +70,9 @@ func JoinFromWelcome(welcome *Welcome, kp *KeyPackage, keys *KeyPackagePrivateKe
 		return nil, err
 	}
 	defer gs.zero()
+	if len(gs.psks) > cfg.maxProposals {
+		return nil, fmt.Errorf("mls: join: the welcome injects %d PSKs, the limit is %d: %w", len(gs.psks), cfg.maxProposals, ErrLimitExceeded)
+	}
 	resumption, err := checkWelcomePSKs(gs.psks)
 	if err != nil {
 		return nil, err
