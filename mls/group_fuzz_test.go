@@ -2,7 +2,6 @@ package mls
 
 import (
 	"bytes"
-	"errors"
 	"slices"
 	"sync"
 	"testing"
@@ -27,12 +26,7 @@ var groupSentinels = append(slices.Clone(unprotectSentinels),
 
 func requireGroupSentinel(t *testing.T, err error) {
 	t.Helper()
-	for _, s := range groupSentinels {
-		if errors.Is(err, s) {
-			return
-		}
-	}
-	t.Fatalf("error wraps no sentinel: %v", err)
+	requireSentinelIn(t, err, groupSentinels)
 }
 
 // groupFuzzFixture is a three-member group (public and private
