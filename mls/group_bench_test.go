@@ -19,8 +19,12 @@ import (
 // their private keys; other members can make Commits but not process
 // them.
 func benchGroup(b testing.TB, n int, l LeafIndex, epochSecretBytes []byte) *Group {
+	return benchGroupOf(b, benchTree(b, n, true), l, epochSecretBytes)
+}
+
+// benchGroupOf is benchGroup on the fixture f.
+func benchGroupOf(b testing.TB, f *benchTreeFixture, l LeafIndex, epochSecretBytes []byte) *Group {
 	b.Helper()
-	f := benchTree(b, n, true)
 	s := f.tree.suite
 	cfg, err := (&GroupOptions{}).config()
 	if err != nil {
@@ -93,5 +97,34 @@ func BenchmarkGroupCommit(b *testing.B) {
 				cpu.report(b)
 			})
 		}
+	}
+}
+
+// BenchmarkGroupJoin measures JoinFromWelcome into groups of 1,000 and
+// 10,000 members with the tree in the Welcome: decrypting the group
+// secrets and GroupInfo, decoding and validating the whole tree (a
+// signature per leaf, on the worker pool), and the key schedule. The
+// Welcome comes from an Add without a path, so no path secret is adopted.
+func BenchmarkGroupJoin(b *testing.B) {
+	for _, n := range []int{1000, 10000} {
+		epochSecret := make([]byte, 32)
+		rand.Read(epochSecret)
+		committer := benchGroupOf(b, benchTree(b, n, false), 0, epochSecret)
+		joiner := newTestClient(b, committer.CipherSuite(), "joiner")
+		kp, keys := joiner.keyPackage(b)
+		res, err := committer.Commit(&CommitOptions{ByValue: []Proposal{&AddProposal{KeyPackage: *kp}}})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Run(fmt.Sprintf("members=%d", n), func(b *testing.B) {
+			b.SetBytes(int64(len(res.RatchetTree)))
+			cpu := startCPU()
+			for b.Loop() {
+				if _, err := JoinFromWelcome(res.Welcome, kp, keys, nil); err != nil {
+					b.Fatal(err)
+				}
+			}
+			cpu.report(b)
+		})
 	}
 }
