@@ -10,7 +10,8 @@ import (
 // application data, proposals and commits.
 
 // ProcessedMessage is what Process found in a message. ContentType says
-// which fields are set.
+// which fields are set. Proposal is the group's cached copy: do not
+// modify it.
 type ProcessedMessage struct {
 	ContentType ContentType
 	// Epoch is the epoch the message was sent in: the current one, or for

@@ -49,7 +49,8 @@ func (sc *StagedCommit) Own() bool { return sc.own }
 // new member joins (its leaf is listed by Added).
 func (sc *StagedCommit) External() bool { return sc.sender.Type == SenderTypeNewMemberCommit }
 
-// Proposals returns the proposals the Commit applies, in its order.
+// Proposals returns the proposals the Commit applies, in its order. They
+// are the group's: do not modify them.
 func (sc *StagedCommit) Proposals() []Proposal {
 	out := make([]Proposal, len(sc.items))
 	for i, it := range sc.items {
@@ -93,8 +94,8 @@ func (sc *StagedCommit) Updated() []Member {
 func (sc *StagedCommit) PSKs() []PreSharedKeyID { return slices.Clone(sc.applied.psks) }
 
 // ReInit returns the ReInit proposal of the Commit, or nil (RFC 9420
-// §11.2). Once merged, the group is over: the members move to the new
-// group it describes.
+// §11.2); do not modify it. Once merged, the group is over: the members
+// move to the new group it describes.
 func (sc *StagedCommit) ReInit() *ReInitProposal { return sc.applied.reinit }
 
 // ExtensionsChanged reports whether the Commit replaces the GroupContext

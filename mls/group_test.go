@@ -222,15 +222,28 @@ func TestGroupLifecycle(t *testing.T) {
 				bob := tg.members["bob"]
 				tg.deliver("alice", rm)
 				res := tg.commit("carol", nil, nil)
+				if len(res.GroupInfo.Extensions) < 2 {
+					t.Fatal("the GroupInfo lacks external_pub or the tree")
+				}
 				if _, ok := tg.members["bob"]; ok {
 					t.Fatal("bob was not removed")
 				}
 				if _, err := bob.Encrypt(nil, []byte("x")); !errors.Is(err, ErrNotMember) {
 					t.Fatalf("bob after removal: %v", err)
 				}
-				_ = res
 				tg.exchange()
 				tg.add("dave", "erin")
+				tg.exchange()
+				// A Welcome without the tree, which the joiner gets beside it.
+				frank := newTestClient(t, cs, "frank")
+				kp, keys := frank.keyPackage(t)
+				res = tg.commit("erin", &CommitOptions{ByValue: []Proposal{&AddProposal{KeyPackage: *kp}}, ExternalTree: true}, map[string]*joinerKeys{"frank": {kp, keys}})
+				if _, ok := findExtension(res.GroupInfo.Extensions, ExtensionTypeRatchetTree); ok {
+					t.Fatal("ExternalTree left the tree in the GroupInfo")
+				}
+				if _, err := JoinFromWelcome(res.Welcome, kp, keys, nil); !errors.Is(err, ErrInvalidRatchetTree) {
+					t.Fatalf("joining without the tree: %v", err)
+				}
 				tg.exchange()
 			})
 		}
