@@ -148,6 +148,21 @@ func (es *ExternalSender) unmarshal(r *wireReader) {
 	r.field("credential", es.Credential.unmarshal)
 }
 
+// Marshal encodes es as one ExternalSender struct (RFC 9420 §12.1.8.1).
+func (es *ExternalSender) Marshal() ([]byte, error) {
+	return marshalWire("external sender", es.marshal)
+}
+
+// UnmarshalExternalSender decodes one ExternalSender struct (RFC 9420
+// §12.1.8.1) that fills data exactly. Errors wrap ErrMalformed.
+func UnmarshalExternalSender(data []byte) (*ExternalSender, error) {
+	es := new(ExternalSender)
+	if err := unmarshalWire("external sender", data, es.unmarshal); err != nil {
+		return nil, err
+	}
+	return es, nil
+}
+
 // MarshalExternalSenders encodes the data of an external_senders extension
 // (RFC 9420 §12.1.8.1), ExternalSender external_senders<V>: the value of
 // Extension.Data for ExtensionTypeExternalSenders.

@@ -324,3 +324,23 @@ func TestGroupErrorNamesProposal(t *testing.T) {
 		t.Fatalf("got %v, want %q", err, want)
 	}
 }
+
+// TestGroupExternalResyncOtherClient checks that an external commit may
+// remove only the joiner's own old leaf (RFC 9420 §12.2): a joiner whose
+// credential is not that of the leaf it removes is refused.
+func TestGroupExternalResyncOtherClient(t *testing.T) {
+	cs := MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519
+	tg := newTestGroup(t, cs, "alice", nil)
+	tg.add("alice", "bob")
+	gi, err := tg.members["alice"].GroupInfo(true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mallory := newTestClient(t, cs, "mallory")
+	anyone := GroupOptions{SameClient: func(a, b *Credential) bool { return true }}
+	_, commit, err := JoinExternal(gi, nil, mallory.cred, mallory.signer, &ExternalJoinOptions{GroupOptions: anyone, RemovePrior: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	requireRejected(t, "an external commit removing another client", tg.members["bob"], commit, ErrInvalidProposal)
+}

@@ -135,6 +135,7 @@ func FuzzUnmarshalWireStructures(f *testing.F) {
 		})},
 		{name: "external_senders", decode: wireDecoder(UnmarshalExternalSenders, MarshalExternalSenders)},
 		{name: "required_capabilities", decode: wireDecoder(UnmarshalRequiredCapabilities, MarshalRequiredCapabilities)},
+		{name: "ExternalSender", decode: wireDecoder(UnmarshalExternalSender, (*ExternalSender).Marshal)},
 	}
 	for _, v := range wireFuzzSeeds(f) {
 		f.Add(append([]byte{0}, v.Commit...))

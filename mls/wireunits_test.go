@@ -151,6 +151,16 @@ func TestWireExtensionPayloads(t *testing.T) {
 	if err != nil || fmt.Sprint(senders2) != fmt.Sprint(senders) {
 		t.Fatalf("external_senders round trip: %v, %v", senders2, err)
 	}
+	one, err := senders[0].Marshal()
+	if err != nil || hex.EncodeToString(one) != want[2:16] {
+		t.Fatalf("external sender: %x, %v, want %s", one, err, want[2:16])
+	}
+	if es, err := UnmarshalExternalSender(one); err != nil || fmt.Sprint(*es) != fmt.Sprint(senders[0]) {
+		t.Fatalf("external sender round trip: %v, %v", es, err)
+	}
+	if _, err := UnmarshalExternalSender(append(one, 0)); !errors.Is(err, ErrTrailingData) {
+		t.Fatalf("external sender with a trailing byte: %v", err)
+	}
 
 	enc, err = marshalExternalPub([]byte{1, 2, 3})
 	if err != nil || hex.EncodeToString(enc) != "03010203" {
