@@ -59,22 +59,22 @@ func benchOps(b *testing.B, f *Fixture) {
 
 	add := &mls.CommitOptions{ByValue: []mls.Proposal{&mls.AddProposal{KeyPackage: *kp}}}
 	b.Run("op=commit-add", func(b *testing.B) { benchCommit(b, f.Committer, add) })
-	addRes := commitOnce(b, f.Committer, add)
+	addRes := commitOnce(f.Committer, add)
 	for _, r := range receivers {
 		b.Run("op=process-add/receiver="+r.name, func(b *testing.B) {
-			checkProcess(b, r.g, addRes.Commit, false)
-			benchProcess(b, r.g, addRes.Commit)
+			checkProcess(b, r.g, addRes(b).Commit, false)
+			benchProcess(b, r.g, addRes(b).Commit)
 		})
 	}
 	b.Run("op=join", func(b *testing.B) {
 		b.ReportAllocs()
-		welcome, err := addRes.Welcome.Marshal()
+		welcome, err := addRes(b).Welcome.Marshal()
 		if err != nil {
 			b.Fatal(err)
 		}
 		var g *mls.Group
 		for b.Loop() {
-			if g, err = mls.JoinFromWelcome(addRes.Welcome, kp, keys, nil); err != nil {
+			if g, err = mls.JoinFromWelcome(addRes(b).Welcome, kp, keys, nil); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -87,14 +87,14 @@ func benchOps(b *testing.B, f *Fixture) {
 	removed := mls.LeafIndex(f.Params.Members / 2)
 	remove := &mls.CommitOptions{ByValue: []mls.Proposal{&mls.RemoveProposal{Removed: removed}}}
 	b.Run("op=commit-remove", func(b *testing.B) { benchCommit(b, f.Committer, remove) })
-	removeRes := commitOnce(b, f.Committer, remove)
+	removeRes := commitOnce(f.Committer, remove)
 	for _, r := range receivers {
 		if r.leaf == removed {
 			continue // with 2 members the only other member is the one removed
 		}
 		b.Run("op=process-remove/receiver="+r.name, func(b *testing.B) {
-			checkProcess(b, r.g, removeRes.Commit, true)
-			benchProcess(b, r.g, removeRes.Commit)
+			checkProcess(b, r.g, removeRes(b).Commit, true)
+			benchProcess(b, r.g, removeRes(b).Commit)
 		})
 	}
 }
@@ -114,15 +114,23 @@ func benchCommit(b *testing.B, g *mls.Group, opts *mls.CommitOptions) {
 	b.ReportMetric(float64(len(res.Commit)), "msg-bytes")
 }
 
-// commitOnce makes the Commit that the process and join benchmarks use
-// and clears it from g's pending state.
-func commitOnce(b *testing.B, g *mls.Group, opts *mls.CommitOptions) *mls.CommitResult {
-	res, err := g.Commit(opts)
-	if err != nil {
-		b.Fatal(err)
+// commitOnce returns a function that makes, on its first call, the
+// Commit that the process and join benchmarks use, clears it from g's
+// pending state and returns it; later calls return the same Commit. Made
+// on demand, it is not made when -bench selects none of its users.
+func commitOnce(g *mls.Group, opts *mls.CommitOptions) func(b *testing.B) *mls.CommitResult {
+	var res *mls.CommitResult
+	return func(b *testing.B) *mls.CommitResult {
+		if res == nil {
+			r, err := g.Commit(opts)
+			if err != nil {
+				b.Fatal(err)
+			}
+			g.ClearPendingCommit()
+			res = r
+		}
+		return res
 	}
-	g.ClearPendingCommit()
-	return res
 }
 
 // benchProcess times g.Process(commit), which does not change g.
