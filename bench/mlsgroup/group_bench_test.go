@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sealroom/sealroom/bench/internal/cpumeter"
 	"github.com/sealroom/sealroom/mls"
 )
 
@@ -19,9 +20,11 @@ var benchSizes = flag.String(SizesFlag, DefaultSizes, "group sizes of BenchmarkG
 const benchSuite = mls.MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519
 
 // BenchmarkGroup measures the group operations of the package doc at
-// each size: sub-benchmarks members=N/op=OP[/receiver=near|far]. The group
-// of each size is loaded from the cache or built (outside the timing),
-// once per process.
+// each size: sub-benchmarks members=N/op=OP[/receiver=near|far], with the
+// wall time (ns/op), the CPU time of all threads (cpu-ns/op, see package
+// cpumeter), allocations, and the size of the message made or processed
+// (msg-bytes). The group of each size is loaded from the cache or built
+// (outside the timing), once per process.
 func BenchmarkGroup(b *testing.B) {
 	sizes, err := ParseSizes(*benchSizes)
 	if err != nil {
@@ -73,11 +76,13 @@ func benchOps(b *testing.B, f *Fixture) {
 			b.Fatal(err)
 		}
 		var g *mls.Group
+		cpu := cpumeter.Start()
 		for b.Loop() {
 			if g, err = mls.JoinFromWelcome(addRes(b).Welcome, kp, keys, nil); err != nil {
 				b.Fatal(err)
 			}
 		}
+		cpu.Report(b)
 		b.ReportMetric(float64(len(welcome)), "msg-bytes")
 		if g.Epoch() != f.Committer.Epoch()+1 || len(g.Members()) != f.Params.Members+1 {
 			b.Fatalf("joined epoch %d with %d members, want %d and %d", g.Epoch(), len(g.Members()), f.Committer.Epoch()+1, f.Params.Members+1)
@@ -105,12 +110,14 @@ func benchCommit(b *testing.B, g *mls.Group, opts *mls.CommitOptions) {
 	b.ReportAllocs()
 	var res *mls.CommitResult
 	var err error
+	cpu := cpumeter.Start()
 	for b.Loop() {
 		if res, err = g.Commit(opts); err != nil {
 			b.Fatal(err)
 		}
 		g.ClearPendingCommit()
 	}
+	cpu.Report(b)
 	b.ReportMetric(float64(len(res.Commit)), "msg-bytes")
 }
 
@@ -136,6 +143,7 @@ func commitOnce(g *mls.Group, opts *mls.CommitOptions) func(b *testing.B) *mls.C
 // benchProcess times g.Process(commit), which does not change g.
 func benchProcess(b *testing.B, g *mls.Group, commit []byte) {
 	b.ReportAllocs()
+	cpu := cpumeter.Start()
 	for b.Loop() {
 		pm, err := g.Process(commit)
 		if err != nil {
@@ -145,6 +153,7 @@ func benchProcess(b *testing.B, g *mls.Group, commit []byte) {
 			b.Fatal("not a commit")
 		}
 	}
+	cpu.Report(b)
 	b.ReportMetric(float64(len(commit)), "msg-bytes")
 }
 

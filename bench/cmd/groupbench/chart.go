@@ -5,18 +5,23 @@ import (
 	"io"
 	"strings"
 
+	"github.com/sealroom/sealroom/bench/internal/benchfmt"
 	"github.com/sealroom/sealroom/bench/internal/svgchart"
 )
 
-// writeChart draws the median time of each operation against group size,
-// log-log, with the targets (diamonds, in the color of the operation
-// held against them) and the published figures of other implementations
-// (grey squares).
-func writeChart(w io.Writer, r *results) error {
+// writeChart draws the median wall time (cpu false) or CPU time (cpu true)
+// of each operation against group size, log-log, with the targets
+// (diamonds, in the color of the operation held against them) and the
+// published figures of other implementations (grey squares).
+func writeChart(w io.Writer, r *results, cpu bool) error {
+	what, get := "wall time", func(s stat) benchfmt.Summary { return s.Time }
+	if cpu {
+		what, get = "CPU time (all threads)", func(s stat) benchfmt.Summary { return s.CPU }
+	}
 	c := svgchart.Chart{
-		Title: "MLS group operations, suite 0x0001: median time vs group size",
+		Title: "MLS group operations, suite 0x0001: median " + what + " vs group size",
 		X:     svgchart.Axis{Label: "members (log scale)", Log: true, Format: func(v float64) string { return count(int(v)) }},
-		Y:     svgchart.Axis{Label: "time per operation (log scale)", Log: true, Format: fmtTick},
+		Y:     svgchart.Axis{Label: what + " per operation (log scale)", Log: true, Format: fmtTick},
 		// No grey: that is for the published figures.
 		Colors: svgchart.Palette[1:],
 	}
@@ -26,8 +31,8 @@ func writeChart(w io.Writer, r *results) error {
 	for _, op := range r.Ops {
 		s := svgchart.Series{Name: op.String(), Dashed: op.Receiver == "far"}
 		for _, n := range r.Sizes {
-			if st, ok := r.Stats[config{op, n}]; ok {
-				s.Points = append(s.Points, svgchart.Point{X: float64(n), Y: st.Time.Median})
+			if st, ok := r.Stats[config{op, n}]; ok && get(st).N > 0 {
+				s.Points = append(s.Points, svgchart.Point{X: float64(n), Y: get(st).Median})
 			}
 		}
 		c.Series = append(c.Series, s)

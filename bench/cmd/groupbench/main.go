@@ -59,7 +59,10 @@ func run(out, name string, count int, benchtime, sizes string, args []string) er
 		Benchtime: benchtime,
 		Command:   strings.TrimSpace("go run ./bench/cmd/groupbench " + strings.Join(args[1:], " ")),
 		Raw:       name + ".txt",
-		Chart:     name + ".svg",
+		Charts: []chartFile{
+			{name + ".svg", "median wall time per operation against group size, log-log", false},
+			{name + "-cpu.svg", "median CPU time per operation against group size, log-log", true},
+		},
 		LoadStart: benchenv.LoadAverage(),
 	}
 	bench := []string{"-test.bench", "^BenchmarkGroup$", "-test.benchmem", "-" + mlsgroup.SizesFlag, sizes}
@@ -82,20 +85,21 @@ func run(out, name string, count int, benchtime, sizes string, args []string) er
 	if err != nil {
 		return err
 	}
-	var svg, md bytes.Buffer
-	if err := writeChart(&svg, r); err != nil {
-		return err
+	for _, c := range m.Charts {
+		var svg bytes.Buffer
+		if err := writeChart(&svg, r, c.CPU); err != nil {
+			return err
+		}
+		if err := os.WriteFile(filepath.Join(out, c.File), svg.Bytes(), 0o644); err != nil {
+			return fmt.Errorf("groupbench: %w", err)
+		}
 	}
+	var md bytes.Buffer
 	if err := writeMarkdown(&md, m, r); err != nil {
 		return err
 	}
-	for _, f := range []struct {
-		name string
-		data []byte
-	}{{m.Chart, svg.Bytes()}, {name + ".md", md.Bytes()}} {
-		if err := os.WriteFile(filepath.Join(out, f.name), f.data, 0o644); err != nil {
-			return fmt.Errorf("groupbench: %w", err)
-		}
+	if err := os.WriteFile(filepath.Join(out, name+".md"), md.Bytes(), 0o644); err != nil {
+		return fmt.Errorf("groupbench: %w", err)
 	}
 	fmt.Printf("groupbench: wrote %s\n", filepath.Join(out, name+".md"))
 	return nil

@@ -12,17 +12,17 @@ const sampleOutput = `goos: linux
 goarch: amd64
 pkg: github.com/sealroom/sealroom/bench/mlsgroup
 cpu: AMD EPYC
-BenchmarkGroup/members=1000/op=commit-add-2         	     100	   5000000 ns/op	       472.0 msg-bytes	 2212272 B/op	     475 allocs/op
+BenchmarkGroup/members=1000/op=commit-add-2         	     100	   5000000 ns/op	   4000000 cpu-ns/op	       472.0 msg-bytes	 2212272 B/op	     475 allocs/op
 BenchmarkGroup/members=1000/op=process-add/receiver=near-2 	    1000	    500000 ns/op	       472.0 msg-bytes	  106000 B/op	     261 allocs/op
 BenchmarkGroup/members=1000/op=process-add/receiver=far-2  	    1000	   2500000 ns/op	       472.0 msg-bytes	  106000 B/op	     261 allocs/op
 BenchmarkGroup/members=10000/op=join-2              	       2	 300000000 ns/op	   1879475 msg-bytes	36903664 B/op	  256618 allocs/op
 BenchmarkGroup/members=10-2                         	       1	      1000 ns/op
 BenchmarkOther/members=10/op=join-2                 	       1	      1000 ns/op
-BenchmarkGroup/members=1000/op=commit-add-2         	     100	   7000000 ns/op	       472.0 msg-bytes	 2212272 B/op	     476 allocs/op
+BenchmarkGroup/members=1000/op=commit-add-2         	     100	   7000000 ns/op	   4500000 cpu-ns/op	       472.0 msg-bytes	 2212272 B/op	     476 allocs/op
 BenchmarkGroup/members=1000/op=process-add/receiver=near-2 	    1000	    400000 ns/op	       472.0 msg-bytes	  106000 B/op	     261 allocs/op
 BenchmarkGroup/members=1000/op=process-add/receiver=far-2  	    1000	   1500000 ns/op	       472.0 msg-bytes	  106000 B/op	     261 allocs/op
 BenchmarkGroup/members=10000/op=join-2              	       2	 600000000 ns/op	   1879475 msg-bytes	36903664 B/op	  256618 allocs/op
-BenchmarkGroup/members=1000/op=commit-add-2         	     100	   6000000 ns/op	       472.0 msg-bytes	 2212272 B/op	     475 allocs/op
+BenchmarkGroup/members=1000/op=commit-add-2         	     100	   6000000 ns/op	   3000000 cpu-ns/op	       472.0 msg-bytes	 2212272 B/op	     475 allocs/op
 BenchmarkGroup/members=1000/op=process-add/receiver=near-2 	    1000	    450000 ns/op	       472.0 msg-bytes	  106000 B/op	     261 allocs/op
 BenchmarkGroup/members=1000/op=process-add/receiver=far-2  	    1000	   1000000 ns/op	       472.0 msg-bytes	  106000 B/op	     261 allocs/op
 BenchmarkGroup/members=10000/op=join-2              	       2	 700000000 ns/op	   1879475 msg-bytes	36903664 B/op	  256618 allocs/op
@@ -47,11 +47,15 @@ func TestCollect(t *testing.T) {
 		}
 	}
 	s := r.Stats[config{opKey{"commit-add", ""}, 1000}]
-	if s.Time.N != 3 || s.Time.Median != 6e6 || s.Time.Min != 5e6 || s.Time.Max != 7e6 || s.Allocs != 476 || s.Msg != 472 || s.Bytes != 2212272 {
+	if s.Time.N != 3 || s.Time.Median != 6e6 || s.Time.Min != 5e6 || s.Time.Max != 7e6 || s.Allocs != 476 || s.Msg != 472 || s.Bytes != 2212272 ||
+		s.CPU.N != 3 || s.CPU.Median != 4e6 || s.CPU.Min != 3e6 {
 		t.Errorf("commit-add: %+v", s)
 	}
 	if got := s.Time.RangePercent(); math.Abs(got-100.0/6) > 1e-9 {
 		t.Errorf("range %v%%", got)
+	}
+	if s := r.Stats[config{opKey{"join", ""}, 10000}]; s.CPU.N != 0 {
+		t.Errorf("join: CPU time without cpu-ns/op: %+v", s.CPU)
 	}
 	if _, ok := r.Stats[config{opKey{"join", ""}, 10}]; ok {
 		t.Error("a result of another benchmark function was collected")
@@ -76,8 +80,9 @@ func TestVerdict(t *testing.T) {
 		{opKey{"process-add", "far"}, 1000, 2 * time.Millisecond, "met at the median, not in every run"},
 		{opKey{"commit-add", ""}, 1000, 5500 * time.Microsecond, "not met (only the fastest run)"},
 		{opKey{"join", ""}, 10000, 200 * time.Millisecond, "not met"},
+		{opKey{"join", ""}, 1000, 200 * time.Millisecond, "not measured"},
 	} {
-		if got := verdict(r.Stats[config{c.op, c.n}], c.limit); got != c.want {
+		if got := verdict(r.Stats[config{c.op, c.n}].Time, c.limit); got != c.want {
 			t.Errorf("%v at %d under %v: %q, want %q", c.op, c.n, c.limit, got, c.want)
 		}
 	}
@@ -89,7 +94,7 @@ func TestMarkdownAndChart(t *testing.T) {
 		t.Fatal(err)
 	}
 	m := meta{CPU: "AMD EPYC (2 logical CPUs)", NumCPU: 2, Count: 3, Benchtime: "1s", LoadStart: "1.00 0.50 0.25", LoadEnd: "2.00 1.00 0.50",
-		Raw: "mls-groups.txt", Chart: "mls-groups.svg", Command: "go run ./bench/cmd/groupbench"}
+		Raw: "mls-groups.txt", Charts: []chartFile{{"mls-groups.svg", "wall", false}, {"mls-groups-cpu.svg", "cpu", true}}, Command: "go run ./bench/cmd/groupbench"}
 	var md bytes.Buffer
 	if err := writeMarkdown(&md, m, r); err != nil {
 		t.Fatal(err)
@@ -97,16 +102,20 @@ func TestMarkdownAndChart(t *testing.T) {
 	for _, want := range []string{
 		"| load average (1, 5, 15 min) | 1.00 0.50 0.25 at the start, 2.00 1.00 0.50 at the end |",
 		"The machine is shared: 2 logical CPUs",
-		"| process a commit at 1,000 members in under 2.00 ms | process-add (far) | 1.50 ms | 1.00 ms | 2.50 ms | met at the median, not in every run |",
-		"| process a commit at 1,000 members in under 2.00 ms | process-remove (near) | – | – | – | not measured |",
-		"| join at 10,000 members in under 500 ms | join | 600 ms | 300 ms | 700 ms | not met (only the fastest run) |",
-		"| operation | 1,000 | 10,000 |",
+		"| process a commit at 1,000 members in under 2.00 ms | process-add (far) | 1.50 ms | 1.00 ms | 2.50 ms | met at the median, not in every run | – | not measured |",
+		"| process a commit at 1,000 members in under 2.00 ms | process-remove (near) | – | – | – | not measured | – | not measured |",
+		"| create an Add commit at 1,000 members in under 10.0 ms | commit-add | 6.00 ms | 5.00 ms | 7.00 ms | met (every run) | 4.00 ms | met (every run) |",
+		"| join at 10,000 members in under 500 ms | join | 600 ms | 300 ms | 700 ms | not met (only the fastest run) | – | not measured |",
+		"## Medians, wall time\n\n| operation | 1,000 | 10,000 |",
+		"## Medians, CPU time\n\n| operation | 1,000 | 10,000 |",
 		"| commit-add | 6.00 ms | – |",
-		"| commit-add | 1,000 | 6.00 ms | ±17% | 5.00 ms | 7.00 ms | 476 | 2.21 MB | 472 B |",
-		"| join | 10,000 | 600 ms | ±50% | 300 ms | 700 ms | 256,618 | 36.9 MB | 1.88 MB |",
-		"| Go library: commit | 500 | 34.7 ms | commit-add: 6.00 ms at 1,000 |",
-		"| Rust library: join | 10,000 | 1.80 s | join: 600 ms at 10,000 |",
-		"![time per operation against group size, log-log](mls-groups.svg)",
+		"| commit-add | 4.00 ms | – |",
+		"| commit-add | 1,000 | 6.00 ms | ±17% | 5.00 ms | 7.00 ms | 4.00 ms | 3.00 ms | 476 | 2.21 MB | 472 B |",
+		"| join | 10,000 | 600 ms | ±50% | 300 ms | 700 ms | – | – | 256,618 | 36.9 MB | 1.88 MB |",
+		"| Go library: commit | 500 | 34.7 ms | commit-add: 6.00 ms (CPU 4.00 ms) at 1,000 |",
+		"| Rust library: join | 10,000 | 1.80 s | join: 600 ms (CPU –) at 10,000 |",
+		"![wall](mls-groups.svg)",
+		"![cpu](mls-groups-cpu.svg)",
 		"[mls-groups.txt](mls-groups.txt)",
 	} {
 		if !strings.Contains(md.String(), want) {
@@ -114,13 +123,23 @@ func TestMarkdownAndChart(t *testing.T) {
 		}
 	}
 	var svg bytes.Buffer
-	if err := writeChart(&svg, r); err != nil {
+	if err := writeChart(&svg, r, false); err != nil {
 		t.Fatal(err)
 	}
 	s := svg.String()
-	if !strings.HasPrefix(s, "<svg") || strings.Count(s, "<polyline") != len(r.Ops) ||
+	if !strings.HasPrefix(s, "<svg") || strings.Count(s, "<polyline") != len(r.Ops) || !strings.Contains(s, "median wall time vs group size") ||
 		!strings.Contains(s, ">10,000<") || !strings.Contains(s, ">1 ms<") || !strings.Contains(s, "target: join &lt; 500ms") {
 		t.Errorf("svg:\n%s", s)
+	}
+	// The CPU chart has the one operation with CPU times as a line with
+	// points; the others are empty lines.
+	svg.Reset()
+	if err := writeChart(&svg, r, true); err != nil {
+		t.Fatal(err)
+	}
+	s = svg.String()
+	if !strings.Contains(s, "median CPU time (all threads) vs group size") || strings.Count(s, "<circle") != 1 {
+		t.Errorf("cpu svg:\n%s", s)
 	}
 }
 

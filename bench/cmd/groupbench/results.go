@@ -7,6 +7,7 @@ import (
 	"strconv"
 
 	"github.com/sealroom/sealroom/bench/internal/benchfmt"
+	"github.com/sealroom/sealroom/bench/internal/cpumeter"
 )
 
 // opKey is one line of the chart: an operation, and for processing, the
@@ -30,7 +31,8 @@ type config struct {
 
 // stat summarizes the runs of one configuration.
 type stat struct {
-	Time   benchfmt.Summary // ns/op
+	Time   benchfmt.Summary // ns/op: wall time
+	CPU    benchfmt.Summary // cpu-ns/op: CPU time of all threads; N is 0 if absent
 	Allocs float64          // allocs/op, the largest over the runs
 	Bytes  float64          // B/op, median
 	Msg    float64          // msg-bytes: size of the message made or processed; -1 if absent
@@ -53,7 +55,7 @@ func collect(r io.Reader) (*results, error) {
 		return nil, fmt.Errorf("groupbench: %w", err)
 	}
 	res := &results{Stats: map[config]stat{}, Env: env}
-	type samples struct{ ns, allocs, bytes, msg []float64 }
+	type samples struct{ ns, cpu, allocs, bytes, msg []float64 }
 	all := map[config]*samples{}
 	for _, l := range lines {
 		ms, okM := l.Param("members")
@@ -79,6 +81,9 @@ func collect(r io.Reader) (*results, error) {
 			}
 		}
 		s.ns = append(s.ns, l.Metrics["ns/op"])
+		if v, ok := l.Metric(cpumeter.Unit); ok {
+			s.cpu = append(s.cpu, v)
+		}
 		if v, ok := l.Metric("allocs/op"); ok {
 			s.allocs = append(s.allocs, v)
 		}
@@ -95,7 +100,7 @@ func collect(r io.Reader) (*results, error) {
 	}
 	slices.Sort(res.Sizes)
 	for c, s := range all {
-		st := stat{Time: benchfmt.Summarize(s.ns), Allocs: -1, Bytes: -1, Msg: -1}
+		st := stat{Time: benchfmt.Summarize(s.ns), CPU: benchfmt.Summarize(s.cpu), Allocs: -1, Bytes: -1, Msg: -1}
 		if len(s.allocs) > 0 {
 			st.Allocs = slices.Max(s.allocs)
 		}
@@ -108,4 +113,13 @@ func collect(r io.Reader) (*results, error) {
 		res.Stats[c] = st
 	}
 	return res, nil
+}
+
+// get returns the summary of configuration c; its summaries have no
+// samples (N 0, NaN values) if c was not measured.
+func (r *results) get(c config) stat {
+	if s, ok := r.Stats[c]; ok {
+		return s
+	}
+	return stat{Time: benchfmt.Summarize(nil), CPU: benchfmt.Summarize(nil), Allocs: -1, Bytes: -1, Msg: -1}
 }

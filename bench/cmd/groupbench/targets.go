@@ -1,6 +1,10 @@
 package main
 
-import "time"
+import (
+	"time"
+
+	"github.com/sealroom/sealroom/bench/internal/benchfmt"
+)
 
 // target is a goal of the issue "MLS groups": the operations held
 // against it must take less than Limit at Members members.
@@ -34,16 +38,18 @@ var references = []reference{
 	{"Rust library: join", 10000, 1800 * time.Millisecond, opKey{"join", ""}},
 }
 
-// verdict says whether the measurements meet a limit: in every run, at
-// the median only, or not.
-func verdict(s stat, limit time.Duration) string {
+// verdict says whether the samples s meet a limit: in every run, at the
+// median only, or not.
+func verdict(s benchfmt.Summary, limit time.Duration) string {
 	l := float64(limit.Nanoseconds())
 	switch {
-	case s.Time.Max < l:
+	case s.N == 0:
+		return "not measured"
+	case s.Max < l:
 		return "met (every run)"
-	case s.Time.Median < l:
+	case s.Median < l:
 		return "met at the median, not in every run"
-	case s.Time.Min < l:
+	case s.Min < l:
 		return "not met (only the fastest run)"
 	}
 	return "not met"
