@@ -3,9 +3,13 @@ package main
 import (
 	"bytes"
 	"math"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/sealroom/sealroom/bench/internal/benchfmt"
 )
 
 const sampleOutput = `goos: linux
@@ -102,6 +106,7 @@ func TestMarkdownAndChart(t *testing.T) {
 	for _, want := range []string{
 		"| load average (1, 5, 15 min) | 1.00 0.50 0.25 at the start, 2.00 1.00 0.50 at the end |",
 		"The machine is shared: 2 logical CPUs",
+		"| target | measured | wall median | wall min | wall max | wall time | CPU median | CPU time (one core) |",
 		"| process a commit at 1,000 members in under 2.00 ms | process-add (far) | 1.50 ms | 1.00 ms | 2.50 ms | met at the median, not in every run | – | not measured |",
 		"| process a commit at 1,000 members in under 2.00 ms | process-remove (near) | – | – | – | not measured | – | not measured |",
 		"| create an Add commit at 1,000 members in under 10.0 ms | commit-add | 6.00 ms | 5.00 ms | 7.00 ms | met (every run) | 4.00 ms | met (every run) |",
@@ -147,7 +152,8 @@ func TestFormat(t *testing.T) {
 	for _, c := range []struct {
 		ns   float64
 		want string
-	}{{999, "999 ns"}, {1000, "1.00 µs"}, {12345, "12.3 µs"}, {2e6, "2.00 ms"}, {123.4e6, "123 ms"}, {1.8e9, "1.80 s"}, {math.NaN(), "–"}} {
+	}{{999, "999 ns"}, {1000, "1.00 µs"}, {12345, "12.3 µs"}, {2e6, "2.00 ms"}, {123.4e6, "123 ms"}, {1.8e9, "1.80 s"}, {math.NaN(), "–"},
+		{999.4e3, "999 µs"}, {999.6e3, "1.00 ms"}, {0.4, "0.40 ns"}} {
 		if got := fmtDur(c.ns); got != c.want {
 			t.Errorf("fmtDur(%v) = %q, want %q", c.ns, got, c.want)
 		}
@@ -170,5 +176,42 @@ func TestFormat(t *testing.T) {
 	}
 	if fmtBytes(-1) != "–" || fmtBytes(999) != "999 B" || fmtBytes(1500) != "1.50 kB" {
 		t.Error("fmtBytes")
+	}
+	for _, c := range []struct {
+		xs   []float64
+		want string
+	}{{[]float64{90, 100, 110}, "±10%"}, {[]float64{1, 2, 100}, "±>999%"}, {nil, "–"}} {
+		if got := fmtRange(benchfmt.Summarize(c.xs)); got != c.want {
+			t.Errorf("fmtRange(%v) = %q, want %q", c.xs, got, c.want)
+		}
+	}
+}
+
+// TestReportFromRaw writes the report from raw output with the
+// configuration lines measure records, as -from does.
+func TestReportFromRaw(t *testing.T) {
+	raw := cfgDate + ": 2026-01-02 03:04 UTC\n" + cfgNumCPU + ": 2\n" + cfgCount + ": 3\n" + cfgBenchtime + ": 1s\n" +
+		cfgLoadStart + ": 0.50 0.40 0.30\n" + sampleOutput + cfgLoadEnd + ": 1.50 1.40 1.30\n"
+	dir := t.TempDir()
+	if err := report(dir, "x", []byte(raw)); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"x.md", "x.svg", "x-cpu.svg", "x.txt"} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+			t.Error(err)
+		}
+	}
+	md, _ := os.ReadFile(filepath.Join(dir, "x.md"))
+	for _, want := range []string{"| date | 2026-01-02 03:04 UTC |", "| load average (1, 5, 15 min) | 0.50 0.40 0.30 at the start, 1.50 1.40 1.30 at the end |",
+		"| runs | 3 interleaved runs", "The machine is shared: 2 logical CPUs", "![median wall time per operation against group size, log-log](x.svg)"} {
+		if !strings.Contains(string(md), want) {
+			t.Errorf("report lacks %q", want)
+		}
+	}
+	if got, _ := os.ReadFile(filepath.Join(dir, "x.txt")); string(got) != raw {
+		t.Error("raw output not kept as it was")
+	}
+	if err := report(dir, "y", []byte("PASS\n")); err == nil {
+		t.Error("report without results")
 	}
 }

@@ -53,14 +53,20 @@ func (r *Result) Metric(unit string) (float64, bool) {
 }
 
 // Env is what go test prints about the machine and package before the
-// results.
+// results, and every other configuration line ("key: value", the key
+// starting with a lower-case letter and holding no space), the last value
+// of each key.
 type Env struct {
 	GOOS, GOARCH, CPU, Pkg string
+	Config                 map[string]string
 }
 
 // lineRE matches a result line: name, optional -GOMAXPROCS suffix,
 // iteration count, then value-unit pairs.
 var lineRE = regexp.MustCompile(`^Benchmark(\S+?)(?:-(\d+))?\s+(\d+)\s+(.*)$`)
+
+// configRE matches a configuration line of the Go benchmark format.
+var configRE = regexp.MustCompile(`^(\p{Ll}[^\s:]*):(?:\s+(.*))?$`)
 
 // Parse reads go test -bench output and returns its result lines in
 // order, and the environment lines (the last of each kind). Lines that are
@@ -68,18 +74,25 @@ var lineRE = regexp.MustCompile(`^Benchmark(\S+?)(?:-(\d+))?\s+(\d+)\s+(.*)$`)
 // without ns/op, is an error.
 func Parse(r io.Reader) ([]Result, Env, error) {
 	var out []Result
-	var e Env
+	e := Env{Config: map[string]string{}}
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64*1024), 1024*1024)
 	for sc.Scan() {
 		line := sc.Text()
-		for _, kv := range []struct {
-			prefix string
-			dst    *string
-		}{{"goos: ", &e.GOOS}, {"goarch: ", &e.GOARCH}, {"cpu: ", &e.CPU}, {"pkg: ", &e.Pkg}} {
-			if v, ok := strings.CutPrefix(line, kv.prefix); ok {
-				*kv.dst = strings.TrimSpace(v)
+		if m := configRE.FindStringSubmatch(line); m != nil {
+			v := strings.TrimSpace(m[2])
+			e.Config[m[1]] = v
+			switch m[1] {
+			case "goos":
+				e.GOOS = v
+			case "goarch":
+				e.GOARCH = v
+			case "cpu":
+				e.CPU = v
+			case "pkg":
+				e.Pkg = v
 			}
+			continue
 		}
 		m := lineRE.FindStringSubmatch(line)
 		if m == nil {

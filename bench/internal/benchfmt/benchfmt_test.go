@@ -6,7 +6,10 @@ import (
 	"testing"
 )
 
-const sample = `goos: linux
+const sample = `groupbench-load-start: 1.20 0.98 0.75
+groupbench-empty:
+Not-config: x
+goos: linux
 goarch: amd64
 pkg: github.com/sealroom/sealroom/bench/mlsgroup
 cpu: AMD EPYC
@@ -24,8 +27,14 @@ func TestParse(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if e != (Env{GOOS: "linux", GOARCH: "amd64", CPU: "AMD EPYC", Pkg: "github.com/sealroom/sealroom/bench/mlsgroup"}) {
+	if e.GOOS != "linux" || e.GOARCH != "amd64" || e.CPU != "AMD EPYC" || e.Pkg != "github.com/sealroom/sealroom/bench/mlsgroup" {
 		t.Errorf("env %+v", e)
+	}
+	if e.Config["groupbench-load-start"] != "1.20 0.98 0.75" || e.Config["cpu"] != "AMD EPYC" || len(e.Config) != 7 {
+		t.Errorf("config %q", e.Config)
+	}
+	if v, ok := e.Config["groupbench-empty"]; !ok || v != "" {
+		t.Errorf("empty config value %q, %v", v, ok)
 	}
 	if len(rs) != 4 {
 		t.Fatalf("%d results, want 4", len(rs))
