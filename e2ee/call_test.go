@@ -12,7 +12,7 @@ import (
 // epoch it was sealed in, and no one who was not (a member removed, or not
 // yet added), and that the safety codes agree in every epoch.
 func TestFiveMemberCall(t *testing.T) {
-	c := newTestCall(t, Config{}, "alice", "bob", "carol", "dave", "erin")
+	c := newCall(t, Config{}, "alice", "bob", "carol", "dave", "erin")
 	type sent struct {
 		from  string
 		epoch uint64
