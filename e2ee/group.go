@@ -122,8 +122,8 @@ type group interface {
 type member struct {
 	// Leaf is the leaf index (§4.1).
 	Leaf uint32
-	// Identity is the identity of the leaf's credential (§5.3; for a
-	// BasicCredential, its identity field).
+	// Identity is the identity of the leaf's credential (§5.3): see
+	// credentialIdentity.
 	Identity []byte
 	// SignatureKey is the leaf's signature_key (§7.2), a
 	// SignaturePublicKey of the group's cipher suite (§5.1.1).

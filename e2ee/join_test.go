@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sealroom/sealroom/keyschedule"
 	"github.com/sealroom/sealroom/mls"
 )
 
@@ -290,4 +291,22 @@ func TestInstallFailure(t *testing.T) {
 	if err == nil || !strings.HasPrefix(err.Error(), "e2ee: install: epoch 0: ") || !strings.Contains(err.Error(), "fake: export refused") {
 		t.Fatalf("install with a failing export: %v", err)
 	}
+}
+
+// TestLayoutBoundsGroup: the MLS group refuses to grow beyond the 2^S
+// leaves the KID layout can name, at the commit, rather than merging an
+// epoch whose keys the Session could not install.
+func TestLayoutBoundsGroup(t *testing.T) {
+	cfg := Config{Schedule: keyschedule.Config{Layout: keyschedule.Layout{LeafBits: 2, EpochBits: 4}}}
+	c := newCall(t, cfg, "a", "b", "c", "d")
+	_, kp := c.newJoiner("e")
+	_, err := c.member("a").s.Invite(kp)
+	mustFail(t, "a fifth member with 2 leaf bits", err, mls.ErrLimitExceeded)
+	c.remove("a", "c")
+	c.add("b", "e") // takes the blank leaf 2
+	if leaf := c.member("e").s.Leaf(); leaf != 2 {
+		t.Fatalf("e at leaf %d", leaf)
+	}
+	f := testFrame(50, 1)
+	c.open("a", "e", c.seal("e", CodecOpus, f), f)
 }

@@ -147,7 +147,9 @@ type Member struct {
 	// Leaf is its leaf index in the ratchet tree (RFC 9420 §4.1, §7.1),
 	// which is also its sender index in the SFrame KIDs (RFC 9605 §5.2).
 	Leaf uint32
-	// Identity is the identity of its credential (RFC 9420 §5.3).
+	// Identity is the identity of its credential (RFC 9420 §5.3): the
+	// identity of a basic credential, the subject of an X.509
+	// credential's end-entity certificate (RFC 4514 form).
 	Identity []byte
 }
 
