@@ -23,13 +23,13 @@ import (
 	"github.com/sealroom/sealroom/mls"
 )
 
-// An in-memory stand-in for the MLS group. The tests of the whole system
-// run on the real mls.Group (newCall in helpers_test.go); the fake stays
-// for what needs to reach inside an epoch or break it on purpose: the
-// benchmarks (BenchmarkSessionEpochChange sets epoch secrets directly so
-// that frames sealed in advance stay valid; the receivers rejoin from one
-// Welcome again and again), the codec tests, which exercise the codec
-// policies and not MLS, and fault injection (failExport). It keeps what the
+// An in-memory stand-in for the MLS group. Every test of the Session runs
+// on the real mls.Group (newCall in helpers_test.go); the fake stays for
+// what needs to reach inside an epoch or break it on purpose: the
+// benchmarks of session_bench_test.go (BenchmarkSessionEpochChange sets
+// epoch secrets directly so that frames sealed in advance stay valid in
+// later epochs; the receivers rejoin from one Welcome again and again) and
+// fault injection (TestInstallFailure: failExport). It keeps what the
 // Session relies on:
 //
 //   - every member of an epoch shares an epoch secret; the exporter and

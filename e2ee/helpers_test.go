@@ -14,8 +14,7 @@ import (
 // handshake messages in one total order as the relay does. newCall builds
 // the call on the real MLS group (the public constructors: NewIdentity,
 // NewKeyPackage, Create, JoinFromWelcome); newTestCall on the in-memory
-// fake of fakegroup_test.go, for the benchmarks and the tests that need to
-// reach inside an epoch.
+// fake of fakegroup_test.go, for the benchmarks (see there).
 
 const testSuite = mls.MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519
 
