@@ -46,6 +46,12 @@ import (
 // long after a restart, typically well under a second) and gives
 // post-compromise security for the state that sat in storage.
 //
+// MLS has the same problem with its own handshake ratchet: a restored
+// group may encrypt a PrivateMessage commit with a generation it used
+// before the crash. RFC 9420 §6.3.1's reuse guard, four random bytes
+// XORed into the nonce of every PrivateMessage, exists for this case;
+// Config.PublicHandshake avoids it altogether.
+//
 // Other state is not stored: the receive replay windows (a frame received
 // before the restart, replayed by the relay in the restored epoch, opens
 // once more until the new epoch replaces it), the keys of epochs in their
