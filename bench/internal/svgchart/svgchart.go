@@ -61,7 +61,8 @@ type Chart struct {
 	X, Y    Axis
 	Series  []Series
 	Markers []Marker
-	// Colors are those of the series, in order; nil means Palette.
+	// Colors are those of the series (CSS colors), in order; nil means
+	// Palette.
 	Colors []string
 }
 
@@ -122,6 +123,14 @@ func (c *Chart) WriteSVG(w io.Writer) error {
 	pw, ph := float64(width-left-right), float64(height-top-bott)
 	xTicks, xs0 := axisTicks(c.X, xs, false)
 	yTicks, ys0 := axisTicks(c.Y, ys, true)
+	for _, a := range []struct {
+		extent [2]float64
+		vs     []float64
+	}{{xs0, xs}, {ys0, ys}} {
+		if span := a.extent[1] - a.extent[0]; !(span > 0) || math.IsInf(span, 0) {
+			return fmt.Errorf("svgchart: values from %g to %g cannot share an axis", slices.Min(a.vs), slices.Max(a.vs))
+		}
+	}
 	x := scale{log: c.X.Log, lo: xs0[0], hi: xs0[1], px0: left, px1: left + pw}
 	y := scale{log: c.Y.Log, lo: ys0[0], hi: ys0[1], px0: top + ph, px1: top}
 
@@ -158,7 +167,7 @@ func (c *Chart) WriteSVG(w io.Writer) error {
 		palette = Palette
 	}
 	for i, s := range c.Series {
-		color := palette[i%len(palette)]
+		color := esc(palette[i%len(palette)])
 		colors[s.Name] = color
 		dash := ""
 		if s.Dashed {
@@ -179,7 +188,7 @@ func (c *Chart) WriteSVG(w io.Writer) error {
 	}
 	for i := range c.Markers {
 		m := &c.Markers[i]
-		color := m.Color
+		color := esc(m.Color)
 		if color == "" {
 			color = colors[m.Series]
 		}
