@@ -64,20 +64,6 @@ func TestParse(t *testing.T) {
 	}
 }
 
-func TestParseErrors(t *testing.T) {
-	for _, line := range []string{
-		"BenchmarkX-2 10 abc ns/op",
-		"BenchmarkX-2 10 5 ns/op 7",
-		"BenchmarkX-2 10 5 B/op",
-		"BenchmarkX-2 10 0 ns/op",
-		"BenchmarkX-2 99999999999999999999 5 ns/op",
-	} {
-		if _, _, err := Parse(strings.NewReader(line + "\n")); err == nil {
-			t.Errorf("%q parsed", line)
-		}
-	}
-}
-
 func TestSummarize(t *testing.T) {
 	s := Summarize([]float64{5, 1, 3, 100, 2, 4})
 	if s.N != 6 || s.Median != 3.5 || s.Min != 1 || s.Max != 100 {
@@ -98,5 +84,92 @@ func TestSummarize(t *testing.T) {
 	Summarize(xs)
 	if xs[0] != 2 {
 		t.Error("Summarize sorted its argument")
+	}
+}
+
+// TestParseEdgeCases covers lines of real go test output that are not
+// plain results: CRLF line ends, a result line split by a benchmark's own
+// output, names with "=" in a value or digits after a dash, exponents,
+// failures, repeated configuration keys.
+func TestParseEdgeCases(t *testing.T) {
+	const out = "goos: linux\r\n" +
+		"cpu: first\n" +
+		"BenchmarkA/k=v=w/size-16-2 \t 5 \t 1.5e+06 ns/op \t 3 allocs/op\r\n" +
+		"BenchmarkB/noeq/x=1\n" + // name printed, then the benchmark's own output
+		"    b_test.go:12: logged\n" +
+		"BenchmarkB/noeq/x=1-2 \t 7 \t 20 ns/op\n" +
+		"--- FAIL: BenchmarkC\n" +
+		"BenchmarkD-x 3 4 ns/op\n" +
+		"cpu: second\n" +
+		"FAIL\n"
+	rs, e, err := Parse(strings.NewReader(out))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.GOOS != "linux" || e.CPU != "second" || e.Config["cpu"] != "second" {
+		t.Errorf("env %+v", e)
+	}
+	if len(rs) != 3 {
+		t.Fatalf("%d results, want 3: %+v", len(rs), rs)
+	}
+	a := rs[0]
+	if a.Name != "A/k=v=w/size-16" || a.Procs != 2 || a.Iters != 5 || a.Metrics["ns/op"] != 1.5e6 || a.Metrics["allocs/op"] != 3 || len(a.Metrics) != 2 {
+		t.Errorf("result 0: %+v", a)
+	}
+	if v, _ := a.Param("k"); v != "v=w" || len(a.Params) != 1 {
+		t.Errorf("result 0 params %+v", a.Params)
+	}
+	if rs[1].Name != "B/noeq/x=1" || rs[1].Iters != 7 || len(rs[1].Params) != 1 {
+		t.Errorf("result 1: %+v", rs[1])
+	}
+	if rs[2].Name != "D-x" || rs[2].Procs != 0 {
+		t.Errorf("result 2: %+v", rs[2])
+	}
+	if rs, _, err := Parse(strings.NewReader("")); err != nil || len(rs) != 0 {
+		t.Errorf("empty input: %v, %v", rs, err)
+	}
+}
+
+// TestParseLongLine checks that a line beyond the scanner's limit is an
+// error, not a silent truncation of the results.
+func TestParseLongLine(t *testing.T) {
+	long := "BenchmarkX-2 1 5 ns/op\n" + strings.Repeat("x", 2<<20) + "\nBenchmarkY-2 1 5 ns/op\n"
+	if _, _, err := Parse(strings.NewReader(long)); err == nil || !strings.HasPrefix(err.Error(), "benchfmt: ") {
+		t.Errorf("2 MB line: %v", err)
+	}
+}
+
+// TestParseErrors checks that a malformed result line is an error that
+// quotes the line and says what is wrong with it.
+func TestParseErrors(t *testing.T) {
+	for _, c := range []struct{ line, want string }{
+		{"BenchmarkX-99999999999999999999 1 5 ns/op", "GOMAXPROCS"},
+		{"BenchmarkX-2 1 5 ns/op 6", "without a unit"},
+		{"BenchmarkX-2 1 five ns/op", "bad value"},
+		{"BenchmarkX-2 1 5 B/op", "ns/op"},
+		{"BenchmarkX-2 1 -5 ns/op", "ns/op"},
+		{"BenchmarkX-2 10 0 ns/op", "ns/op"},
+		{"BenchmarkX-2 99999999999999999999 5 ns/op", "iteration count"},
+	} {
+		_, _, err := Parse(strings.NewReader(c.line + "\n"))
+		if err == nil || !strings.Contains(err.Error(), c.want) || !strings.Contains(err.Error(), c.line) {
+			t.Errorf("%q: error %v, want one naming the line and %q", c.line, err, c.want)
+		}
+	}
+}
+
+func TestSummarizeEdgeCases(t *testing.T) {
+	s := Summarize([]float64{7})
+	if s.N != 1 || s.Median != 7 || s.Min != 7 || s.Max != 7 || s.RangePercent() != 0 {
+		t.Errorf("one sample: %+v, range %v", s, s.RangePercent())
+	}
+	s = Summarize([]float64{0, 0})
+	if s.Median != 0 || !math.IsNaN(s.RangePercent()) {
+		t.Errorf("zero median: %+v, range %v", s, s.RangePercent())
+	}
+	// Even count: the mean of the two middle samples, whatever the order.
+	s = Summarize([]float64{10, 40, 20, 30})
+	if s.Median != 25 || s.Min != 10 || s.Max != 40 || s.RangePercent() != 60 {
+		t.Errorf("%+v, range %v", s, s.RangePercent())
 	}
 }
