@@ -57,6 +57,7 @@ func main() {
 // "key: value") that record the run for the report.
 const (
 	cfgDate      = "groupbench-date"
+	cfgSource    = "groupbench-source"
 	cfgGo        = "groupbench-go"
 	cfgCPU       = "groupbench-cpu"
 	cfgNumCPU    = "groupbench-ncpu"
@@ -81,6 +82,7 @@ func measure(count int, benchtime, sizes string, args []string) ([]byte, error) 
 	var raw bytes.Buffer
 	for _, kv := range [][2]string{
 		{cfgDate, time.Now().UTC().Format("2006-01-02 15:04 MST")},
+		{cfgSource, benchenv.Revision()},
 		{cfgGo, benchenv.GoVersion()},
 		{cfgCPU, benchenv.CPUModel()},
 		{cfgNumCPU, strconv.Itoa(runtime.NumCPU())},
@@ -147,6 +149,7 @@ func report(out, name string, raw []byte) error {
 func metaOf(cfg map[string]string, name string) meta {
 	m := meta{
 		Date:      cfg[cfgDate],
+		Source:    cfg[cfgSource],
 		GoVersion: cfg[cfgGo],
 		CPU:       cfg[cfgCPU],
 		Nice:      cfg[cfgNice],

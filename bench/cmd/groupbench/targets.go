@@ -6,20 +6,44 @@ import (
 	"github.com/sealroom/sealroom/bench/internal/benchfmt"
 )
 
-// target is a goal of the issue "MLS groups": the operations held
-// against it must take less than Limit at Members members.
+// target is a goal of the issue "MLS groups": the operations Ops, those
+// the issue names, must take less than Limit at Members members. Harder
+// are operations the issue does not name, held against the same limit
+// for information; they do not decide the target.
 type target struct {
 	What    string
 	Members int
 	Limit   time.Duration
 	Ops     []opKey
+	Harder  []opKey
 }
 
 var targets = []target{
-	{"process a commit", 1000, 2 * time.Millisecond, []opKey{
-		{"process-add", "near"}, {"process-add", "far"}, {"process-remove", "near"}, {"process-remove", "far"}}},
-	{"create an Add commit", 1000, 10 * time.Millisecond, []opKey{{"commit-add", ""}}},
-	{"join", 10000, 500 * time.Millisecond, []opKey{{"join", ""}}},
+	// The issue: "create a commit that adds one member; process that
+	// commit as an existing member". A Remove's Commit carries a path.
+	{"process a commit", 1000, 2 * time.Millisecond,
+		[]opKey{{"process-add", "near"}, {"process-add", "far"}},
+		[]opKey{{"process-remove", "near"}, {"process-remove", "far"}}},
+	{"create an Add commit", 1000, 10 * time.Millisecond, []opKey{{"commit-add", ""}}, nil},
+	{"join", 10000, 500 * time.Millisecond, []opKey{{"join", ""}}, nil},
+}
+
+// overall says whether every one of t's Ops met its limit at the median
+// (benchstat's center) of the summaries get picks from r: "met", "not
+// met", or "not measured" if any of them is missing.
+func (t target) overall(r *results, get func(stat) benchfmt.Summary) string {
+	met := true
+	for _, op := range t.Ops {
+		s := get(r.get(config{op, t.Members}))
+		if s.N == 0 {
+			return "not measured"
+		}
+		met = met && s.Median < float64(t.Limit.Nanoseconds())
+	}
+	if met {
+		return "met"
+	}
+	return "not met"
 }
 
 // reference is a published figure of another MLS implementation, measured

@@ -1,9 +1,10 @@
 // Package benchenv records the machine a benchmark ran on (CPU model and
-// flags, Go version, nice value, load average) and runs a package's
-// benchmarks repeatedly from one test binary.
+// flags, Go version, nice value, load average) and the source revision,
+// and runs a package's benchmarks repeatedly from one test binary.
 package benchenv
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"os/exec"
@@ -63,7 +64,23 @@ func parseCPUInfo(text string, ncpu int) string {
 	if model == "" {
 		return ""
 	}
-	return fmt.Sprintf("%s (family %s, model %s; %d logical CPUs; %s)", model, family, mod, ncpu, strings.Join(flags, " "))
+	var parts []string
+	if family != "" || mod != "" {
+		parts = append(parts, fmt.Sprintf("family %s, model %s", orQuestion(family), orQuestion(mod)))
+	}
+	parts = append(parts, fmt.Sprintf("%d logical CPUs", ncpu))
+	if len(flags) > 0 {
+		parts = append(parts, strings.Join(flags, " "))
+	}
+	return fmt.Sprintf("%s (%s)", model, strings.Join(parts, "; "))
+}
+
+// orQuestion returns s, or "?" if it is empty.
+func orQuestion(s string) string {
+	if s == "" {
+		return "?"
+	}
+	return s
 }
 
 // LoadAverage returns the 1, 5 and 15 minute load averages from
@@ -78,4 +95,24 @@ func LoadAverage() string {
 		return ""
 	}
 	return strings.Join(f[:3], " ")
+}
+
+// Revision describes the source the benchmarks are built from: "commit
+// " and the hash of the git checkout's HEAD, with "+ uncommitted changes"
+// if the work tree differs from it; "" outside a git checkout (or without
+// git).
+func Revision() string {
+	head, err := exec.Command("git", "rev-parse", "HEAD").Output()
+	if err != nil {
+		return ""
+	}
+	s := "commit " + strings.TrimSpace(string(head))
+	status, err := exec.Command("git", "status", "--porcelain", "--untracked-files=no").Output()
+	switch {
+	case err != nil:
+		s += " (work tree state unknown)"
+	case len(bytes.TrimSpace(status)) > 0:
+		s += " + uncommitted changes"
+	}
+	return s
 }

@@ -2,6 +2,7 @@ package benchenv
 
 import (
 	"os"
+	"os/exec"
 	"regexp"
 	"testing"
 )
@@ -25,6 +26,16 @@ func TestParseCPUInfo(t *testing.T) {
 	if got := parseCPUInfo("processor : 0\n", 1); got != "" {
 		t.Errorf("no model: %q", got)
 	}
+	for _, c := range []struct{ text, want string }{
+		{"model name : Neoverse\r\nflags : fp asimd\n", "Neoverse (1 logical CPUs)"},
+		{"model name:X\ncpu family:6\nflags:\n", "X (family 6, model ?; 1 logical CPUs)"},
+		{"model name : X : Y\nmodel : 1\nflags : aes aes\n", "X : Y (family ?, model 1; 1 logical CPUs; aes aes)"},
+		{"", ""},
+	} {
+		if got := parseCPUInfo(c.text, 1); got != c.want {
+			t.Errorf("parseCPUInfo(%q) = %q, want %q", c.text, got, c.want)
+		}
+	}
 }
 
 func TestLoadAverage(t *testing.T) {
@@ -33,5 +44,20 @@ func TestLoadAverage(t *testing.T) {
 	}
 	if got := LoadAverage(); !regexp.MustCompile(`^\d+\.\d+ \d+\.\d+ \d+\.\d+$`).MatchString(got) {
 		t.Errorf("LoadAverage() = %q", got)
+	}
+}
+
+func TestRevision(t *testing.T) {
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Skip("no git command")
+	}
+	if err := exec.Command("git", "rev-parse", "HEAD").Run(); err != nil {
+		if got := Revision(); got != "" {
+			t.Errorf("outside a git checkout: %q", got)
+		}
+		t.Skip("not in a git checkout")
+	}
+	if got := Revision(); !regexp.MustCompile(`^commit [0-9a-f]{40,64}( \+ uncommitted changes)?$`).MatchString(got) {
+		t.Errorf("Revision() = %q", got)
 	}
 }
