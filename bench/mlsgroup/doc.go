@@ -33,7 +33,7 @@
 // (the resolution of each copath node is all its leaves, so a Remove's
 // path secrets are encrypted to every other member), and the cheapest for
 // tree validation on join (no parent hashes to check). Building 10,000
-// members takes a minute on two cores; Cache keeps built groups in files
+// members takes about half a minute on two cores; Cache keeps built groups in files
 // under the OS temporary directory, keyed by a hash of the parameters and
 // the test binary.
 //

@@ -151,7 +151,7 @@ func writeMarkdown(w io.Writer, m meta, r *results) error {
 	}
 
 	b.WriteString("\n## Reproduce\n\n")
-	b.WriteString("From the module root, at the source revision above (the first run builds the groups, about a minute; later runs load them from the cache):\n\n")
+	b.WriteString("From the module root, at the source revision above (the first run builds the groups, about half a minute; later runs load them from the cache):\n\n")
 	cmd := m.Command
 	if cmd == "" {
 		cmd = "go run ./bench/cmd/groupbench"
