@@ -119,6 +119,7 @@ func report(out, name string, raw []byte) error {
 		return err
 	}
 	m := metaOf(r.Env.Config, name)
+	m.Dir = out
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		return fmt.Errorf("groupbench: %w", err)
 	}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"path/filepath"
 	"slices"
 	"strings"
 
@@ -19,6 +20,7 @@ type meta struct {
 	Count                               int
 	Benchtime                           string
 	Raw                                 string // file name of the raw output, beside the report
+	Dir                                 string // directory of the report, as given to -out
 	Charts                              []chartFile
 }
 
@@ -161,7 +163,7 @@ func writeMarkdown(w io.Writer, m meta, r *results) error {
 	}
 	fmt.Fprintf(&b, "    %s\n", cmd)
 	if m.Raw != "" {
-		fmt.Fprintf(&b, "    benchstat %s\n", m.Raw)
+		fmt.Fprintf(&b, "    benchstat %s\n", filepath.ToSlash(filepath.Join(m.Dir, m.Raw)))
 	}
 	b.WriteString("    go test -run '^$' -bench 'Group/members=1000$/' -benchmem -count 6 ./bench/mlsgroup   # one size\n")
 	if m.Nice != "" && m.Nice != "0" {

@@ -212,7 +212,7 @@ func TestReportFromRaw(t *testing.T) {
 	md, _ := os.ReadFile(filepath.Join(dir, "x.md"))
 	for _, want := range []string{"| date | 2026-01-02 03:04 UTC |", "| load average (1, 5, 15 min) | 0.50 0.40 0.30 at the start, 1.50 1.40 1.30 at the end |",
 		"| runs | 3 interleaved runs", "The machine is shared: 2 logical CPUs", "| source | commit abc + uncommitted changes |",
-		"\n    go run ./bench/cmd/groupbench -count 3\n    benchstat x.txt\n", "![median wall time per operation against group size, log-log](x.svg)"} {
+		"\n    go run ./bench/cmd/groupbench -count 3\n    benchstat " + filepath.ToSlash(filepath.Join(dir, "x.txt")) + "\n", "![median wall time per operation against group size, log-log](x.svg)"} {
 		if !strings.Contains(string(md), want) {
 			t.Errorf("report lacks %q", want)
 		}
