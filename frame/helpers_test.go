@@ -27,3 +27,6 @@ func (w *replayWindow) reset() {
 	w.seen, w.top = false, 0
 	w.mu.Unlock()
 }
+
+// resetReplay empties the replay window of a receive key.
+func (e *keyEntry) resetReplay() { e.replay.reset() }

@@ -17,7 +17,7 @@ import (
 //
 // prints the cost of this layer next to its baseline from the same run.
 
-var benchSizes = []int{64, 1200}
+var benchSizes = []int{64, 160, 1200}
 
 // benchEpochs are epoch numbers that share their low 4 bits, so that the
 // same frames stay valid when a benchmark reinstalls the epoch to reset
