@@ -20,19 +20,23 @@ import (
 // (MaxOverhead), does not allocate.
 func (s *Schedule) Seal(dst []byte, context uint64, metadata, plaintext []byte) ([]byte, error) {
 	if st := s.send.Load(); st != nil {
-		kid := st.kid
-		if context != 0 {
-			var err error
+		var out []byte
+		var err error
+		if context == 0 {
+			// The common case: the key is at hand, no lookup by KID.
+			out, err = st.key.Seal(dst, metadata, plaintext)
+		} else {
+			var kid frame.KID
 			if kid, err = s.sendKID(st, context); err != nil {
 				return nil, err
 			}
+			out, err = s.ctx.Seal(dst, kid, metadata, plaintext)
 		}
-		out, err := s.ctx.Seal(dst, kid, metadata, plaintext)
 		if err == nil {
 			return out, nil
 		}
 		if !errors.Is(err, frame.ErrUnknownKID) {
-			return nil, newError("seal", nil, "").at(st.ep.number).from(st.ep.self).wrap(err)
+			return nil, s.sealError(st, err)
 		}
 	}
 	// No send key yet for this context, or the epoch or step changed
@@ -45,9 +49,16 @@ func (s *Schedule) Seal(dst []byte, context uint64, metadata, plaintext []byte) 
 	}
 	out, err := s.ctx.Seal(dst, kid, metadata, plaintext)
 	if err != nil {
-		return nil, newError("seal", nil, "").at(st.ep.number).from(st.ep.self).wrap(err)
+		return nil, s.sealError(st, err)
 	}
 	return out, nil
+}
+
+// sealError wraps an error of frame.Context.Seal in st.
+//
+//go:noinline
+func (s *Schedule) sealError(st *sendState, err error) error {
+	return newError("seal", nil, "").at(st.ep.number).from(st.ep.self).wrap(err)
 }
 
 // NextHeader returns the header the next Seal with context will write,
