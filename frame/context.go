@@ -149,7 +149,13 @@ var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
 // first hl bytes. The AAD (header || metadata, RFC 9605 §4.4.3) is a copy
 // so that metadata may alias the output.
 func (sc *scratch) aadWith(hl int, metadata []byte) []byte {
-	sc.aad = growScratch(sc.aad, hl+len(metadata))
+	n := hl + len(metadata)
+	if cap(sc.aad) < n {
+		// Room for the longest header, so that the longer CTRs of later
+		// frames do not grow it again.
+		sc.aad = make([]byte, n, MaxHeaderLen+len(metadata))
+	}
+	sc.aad = sc.aad[:n]
 	copy(sc.aad[hl:], metadata)
 	return sc.aad
 }

@@ -158,11 +158,3 @@ func (c *Context) NextCounter(kid KID) (uint64, error) {
 	}
 	return e.next, nil
 }
-
-// growScratch returns b resized to n bytes, reusing its capacity.
-func growScratch(b []byte, n int) []byte {
-	if cap(b) < n {
-		return make([]byte, n)
-	}
-	return b[:n]
-}
