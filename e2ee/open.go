@@ -44,47 +44,109 @@ type Sender struct {
 // state it takes no lock (with SenderAuth, one short lock per sender to
 // record the frame for its tag batch). dst must not overlap packet. A tag
 // batch packet (IsTagBatch) goes to ReceiveTagBatch instead.
-func (s *Session) Open(dst, packet []byte) ([]byte, Sender, error) {
+func (s *Session) Open(dst, packet []byte) (out []byte, snd Sender, err error) {
+	// Small enough to be inlined, so that open writes the Sender straight
+	// into the caller's variable: a Sender returned through another
+	// function's results costs as much as the rest of this layer.
+	out, err = s.open(dst, packet, &snd)
+	return out, snd, err
+}
+
+// open is Open. It writes *snd only on success.
+//
+// It is written for the common frames, Opus frames and VP8 inter frames
+// without SenderAuth: the checks the others need are in finishOpen, which
+// the fast path reaches through one branch, so that it stays short.
+func (s *Session) open(dst, packet []byte, snd *Sender) ([]byte, error) {
 	if s.state.Load() == stateClosed {
-		return nil, Sender{}, stateError("open", stateClosed)
+		return nil, stateError("open", stateClosed)
 	}
 	s.expire()
-	// The framing of ParsePacket, with the common case (a clear part
-	// shorter than 128 bytes: a one-byte clear_len, always minimal)
-	// written out.
+	// The framing of ParsePacket: the clear part is packet[start:end], the
+	// SFrame metadata packet[:end]. The common case, a clear part shorter
+	// than 128 bytes (a one-byte clear_len, always minimal), is written
+	// out.
 	var codec Codec
-	var clearPart, metadata, sframe []byte
+	start, end := 2, 0
 	if len(packet) > 2 && packet[1] < 0x80 && Codec(packet[0]).IsValid() && 2+int(packet[1]) < len(packet) {
-		end := 2 + int(packet[1])
-		codec, clearPart, metadata, sframe = Codec(packet[0]), packet[2:end:end], packet[:end:end], packet[end:]
+		codec, end = Codec(packet[0]), 2+int(packet[1])
 	} else {
-		p, err := ParsePacket(packet)
-		if err != nil {
-			return nil, Sender{}, openPacketError(packet, err)
+		var err error
+		if codec, start, end, err = framing(packet); err != nil {
+			return nil, openPacketError(packet, err)
 		}
-		codec, clearPart, metadata, sframe = p.Codec, p.Clear, p.Metadata, p.SFrame
 	}
-	out := append(dst, codec.framePrefix(clearPart)...)
-	out, src, err := s.ks.Open(out, metadata, sframe)
+	clearPart := packet[start:end:end]
+	out := dst
+	if prefix := codec.framePrefix(clearPart); len(prefix) == 1 {
+		out = append(out, prefix[0]) // a VP8 or VP9 inter frame
+	} else if len(prefix) > 0 {
+		out = append(out, prefix...)
+	}
+	// For an Opus frame or a VP8 inter frame the clear part settles
+	// checkFrame but for the frame's length, known once it is open.
+	minLen := codec.frameMinLen(clearPart)
+	out, epoch, h, err := s.ks.OpenEpoch(out, packet[:end:end], packet[end:])
 	if err != nil {
-		return nil, Sender{}, s.openError(src.Header, err)
+		return nil, s.openError(h, err)
 	}
-	info := s.info(src.Epoch)
+	info := s.info(epoch)
+	if info == nil || minLen == 0 || len(out)-len(dst) < minLen || info.recv != nil {
+		return s.finishOpen(dst, out, packet, epoch, h, info, snd)
+	}
+	leaf := s.leaf(h.KID)
+	snd.Epoch, snd.Leaf, snd.Identity, snd.Counter = epoch, leaf, info.identity(leaf), h.CTR
+	return out, nil
+}
+
+// finishOpen is the end of open for the frames its fast path leaves to
+// it (see open): out holds the frame that packet decrypted to, after dst, and
+// epoch's info is info (nil if it is gone). It checks the frame's clear
+// part and records the frame for its tag batch.
+func (s *Session) finishOpen(dst, out, packet []byte, epoch uint64, h frame.Header, info *epochInfo, snd *Sender) ([]byte, error) {
 	if info == nil {
 		// Its slot was taken by an epoch 2^E newer while the frame was
 		// opened.
 		clear(out[len(dst):])
-		return nil, Sender{}, s.openError(src.Header, keyschedule.ErrUnknownEpoch)
+		return nil, s.openError(h, keyschedule.ErrUnknownEpoch)
 	}
-	snd := Sender{Epoch: src.Epoch, Leaf: src.Leaf, Identity: info.identity(src.Leaf), Counter: src.Header.CTR}
-	if err := codec.checkFrame(clearPart, out[len(dst):]); err != nil {
+	leaf := s.leaf(h.KID)
+	sender := Sender{Epoch: epoch, Leaf: leaf, Identity: info.identity(leaf), Counter: h.CTR}
+	// The framing again (open has checked it).
+	codec, start, end := Codec(packet[0]), 2, 2+int(packet[1])
+	var err error
+	if packet[1] >= 0x80 {
+		codec, start, end, err = framing(packet)
+	}
+	if err == nil {
+		err = codec.checkFrame(packet[start:end:end], out[len(dst):])
+	}
+	if err != nil {
 		clear(out[len(dst):])
-		return nil, Sender{}, senderError("open", snd, nil, err)
+		return nil, senderError("open", sender, nil, err)
 	}
 	if info.recv != nil {
-		s.recordReceived(info, src.Leaf, src.Header, packet)
+		s.recordReceived(info, leaf, h, packet)
 	}
-	return out, snd, nil
+	*snd = sender
+	return out, nil
+}
+
+// framing is ParsePacket for Open: where the clear part starts and ends.
+//
+//go:noinline
+func framing(packet []byte) (c Codec, start, end int, err error) {
+	p, err := ParsePacket(packet)
+	if err != nil {
+		return 0, 0, 0, err
+	}
+	end = len(p.Metadata)
+	return p.Codec, end - len(p.Clear), end, nil
+}
+
+// leaf returns the sender's leaf from its KID (RFC 9605 §5.2).
+func (s *Session) leaf(kid frame.KID) uint32 {
+	return uint32(uint64(kid) >> (s.layout.EpochBits & 63) & s.leafMask)
 }
 
 // senderError returns an error of op about a frame or batch of snd.
