@@ -1,6 +1,7 @@
 package frame
 
 import (
+	"encoding/binary"
 	"fmt"
 	"math/bits"
 )
@@ -67,16 +68,32 @@ func putHeader(b []byte, kid KID, ctr uint64) int {
 		config |= 0x08 | byte(cl-1)
 	}
 	b[0] = config
-	// The fields, big-endian, from the last byte back.
-	for i := n - 1; i > kl; i-- {
-		b[i] = byte(c)
-		c >>= 8
-	}
-	for i := kl; i > 0; i-- {
-		b[i] = byte(k)
-		k >>= 8
-	}
+	putField(b[1:1+kl], k)
+	putField(b[1+kl:n], c)
 	return n
+}
+
+// putField writes v into all of b (0 to 8 bytes), most significant byte
+// first. The lengths of real headers (a one- or two-byte KID, a CTR of up
+// to four bytes) are written out.
+func putField(b []byte, v uint64) {
+	switch len(b) {
+	case 0:
+	case 1:
+		b[0] = byte(v)
+	case 2:
+		binary.BigEndian.PutUint16(b, uint16(v))
+	case 3:
+		b[0] = byte(v >> 16)
+		binary.BigEndian.PutUint16(b[1:], uint16(v))
+	case 4:
+		binary.BigEndian.PutUint32(b, uint32(v))
+	default:
+		for i := len(b) - 1; i >= 0; i-- {
+			b[i] = byte(v)
+			v >>= 8
+		}
+	}
 }
 
 // AppendBinary appends the encoding of h to b. It implements
@@ -168,10 +185,22 @@ func decodeHeader(b []byte) (h Header, n int, ok bool) {
 // readField decodes an extended KID or CTR field (1 to 8 bytes) and
 // reports whether it is in its minimal form: no leading zero byte, and a
 // value that does not fit in the 3 bits of the config byte. Together those
-// mean len(b) == fieldLen(v).
+// mean len(b) == fieldLen(v). As in putField, the lengths of real headers
+// are written out.
 func readField(b []byte) (v uint64, ok bool) {
-	for _, c := range b {
-		v = v<<8 | uint64(c)
+	switch len(b) {
+	case 1:
+		v = uint64(b[0])
+	case 2:
+		v = uint64(binary.BigEndian.Uint16(b))
+	case 3:
+		v = uint64(b[0])<<16 | uint64(binary.BigEndian.Uint16(b[1:]))
+	case 4:
+		v = uint64(binary.BigEndian.Uint32(b))
+	default:
+		for _, c := range b {
+			v = v<<8 | uint64(c)
+		}
 	}
 	return v, b[0] != 0 && v >= 8
 }
