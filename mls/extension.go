@@ -148,9 +148,25 @@ func (es *ExternalSender) unmarshal(r *wireReader) {
 	r.field("credential", es.Credential.unmarshal)
 }
 
-// marshalExternalSenders encodes the data of an external_senders extension,
-// ExternalSender external_senders<V>.
-func marshalExternalSenders(senders []ExternalSender) ([]byte, error) {
+// Marshal encodes es as one ExternalSender struct (RFC 9420 §12.1.8.1).
+func (es *ExternalSender) Marshal() ([]byte, error) {
+	return marshalWire("external sender", es.marshal)
+}
+
+// UnmarshalExternalSender decodes one ExternalSender struct (RFC 9420
+// §12.1.8.1) that fills data exactly. Errors wrap ErrMalformed.
+func UnmarshalExternalSender(data []byte) (*ExternalSender, error) {
+	es := new(ExternalSender)
+	if err := unmarshalWire("external sender", data, es.unmarshal); err != nil {
+		return nil, err
+	}
+	return es, nil
+}
+
+// MarshalExternalSenders encodes the data of an external_senders extension
+// (RFC 9420 §12.1.8.1), ExternalSender external_senders<V>: the value of
+// Extension.Data for ExtensionTypeExternalSenders.
+func MarshalExternalSenders(senders []ExternalSender) ([]byte, error) {
 	return marshalWire("external_senders", func(b *cryptobyte.Builder) {
 		tlscodec.AddVector(b, func(b *cryptobyte.Builder) {
 			for i := range senders {
@@ -160,9 +176,10 @@ func marshalExternalSenders(senders []ExternalSender) ([]byte, error) {
 	})
 }
 
-// unmarshalExternalSenders decodes the data of an external_senders
-// extension.
-func unmarshalExternalSenders(data []byte) ([]ExternalSender, error) {
+// UnmarshalExternalSenders decodes the data of an external_senders
+// extension (RFC 9420 §12.1.8.1) that fills data exactly. Errors wrap
+// ErrMalformed.
+func UnmarshalExternalSenders(data []byte) ([]ExternalSender, error) {
 	var senders []ExternalSender
 	err := unmarshalWire("external_senders", data, func(r *wireReader) {
 		senders = readVector(r, "external_senders", (*ExternalSender).unmarshal)
@@ -173,15 +190,17 @@ func unmarshalExternalSenders(data []byte) ([]ExternalSender, error) {
 	return senders, nil
 }
 
-// marshalRequiredCapabilities encodes the data of a required_capabilities
-// extension.
-func marshalRequiredCapabilities(rc *RequiredCapabilities) ([]byte, error) {
+// MarshalRequiredCapabilities encodes the data of a required_capabilities
+// extension (RFC 9420 §11.1): the value of Extension.Data for
+// ExtensionTypeRequiredCapabilities.
+func MarshalRequiredCapabilities(rc *RequiredCapabilities) ([]byte, error) {
 	return marshalWire("required_capabilities", rc.marshal)
 }
 
-// unmarshalRequiredCapabilities decodes the data of a
-// required_capabilities extension.
-func unmarshalRequiredCapabilities(data []byte) (*RequiredCapabilities, error) {
+// UnmarshalRequiredCapabilities decodes the data of a
+// required_capabilities extension (RFC 9420 §11.1) that fills data exactly.
+// Errors wrap ErrMalformed.
+func UnmarshalRequiredCapabilities(data []byte) (*RequiredCapabilities, error) {
 	rc := new(RequiredCapabilities)
 	if err := unmarshalWire("required_capabilities", data, rc.unmarshal); err != nil {
 		return nil, err

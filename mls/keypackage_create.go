@@ -41,23 +41,6 @@ type KeyPackageOptions struct {
 	Extensions     []Extension
 }
 
-// KeyPackagePrivateKeys are the private keys behind a KeyPackage: the init
-// key, to which a Welcome is encrypted, and the leaf's encryption key. The
-// client keeps them until it joins a group with the KeyPackage (RFC 9420
-// §10, §12.4.3.1). They print redacted.
-type KeyPackagePrivateKeys struct {
-	initKey       *hpkePrivateKey
-	encryptionKey *hpkePrivateKey
-}
-
-func (k KeyPackagePrivateKeys) String() string { return redactedText("mls.KeyPackagePrivateKeys") }
-func (k KeyPackagePrivateKeys) GoString() string {
-	return redactedText("mls.KeyPackagePrivateKeys")
-}
-func (k KeyPackagePrivateKeys) Format(f fmt.State, verb rune) {
-	writeRedacted(f, "mls.KeyPackagePrivateKeys")
-}
-
 // NewKeyPackage makes a KeyPackage for signer's cipher suite (RFC 9420
 // §10): fresh init and encryption key pairs, a key_package leaf node with
 // credential cred and signer's public key, both signed by signer. An X.509
@@ -127,7 +110,7 @@ func NewKeyPackage(signer *SigningKey, cred Credential, opts *KeyPackageOptions)
 	if kp.Signature, err = s.signWithLabel(signer, "KeyPackageTBS", tbs); err != nil {
 		return nil, nil, err
 	}
-	return kp, &KeyPackagePrivateKeys{initKey: initKey, encryptionKey: encKey}, nil
+	return kp, &KeyPackagePrivateKeys{suite: s.id, initKey: initKey, encryptionKey: encKey, signer: signer}, nil
 }
 
 // nonNilExtensions returns exts, or an empty list for nil, so that a new

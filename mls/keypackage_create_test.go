@@ -134,7 +134,7 @@ func TestKeyPackageVerifyErrors(t *testing.T) {
 		opts   *ValidationOptions
 		want   []error
 	}
-	rc, _ := marshalRequiredCapabilities(&RequiredCapabilities{ExtensionTypes: []ExtensionType{}, ProposalTypes: []ProposalType{0xF001}, CredentialTypes: []CredentialType{}})
+	rc, _ := MarshalRequiredCapabilities(&RequiredCapabilities{ExtensionTypes: []ExtensionType{}, ProposalTypes: []ProposalType{0xF001}, CredentialTypes: []CredentialType{}})
 	reqProposal, _ := newGroupRequirements(cs, []Extension{{Type: ExtensionTypeRequiredCapabilities, Data: rc}})
 	reqOtherSuite, _ := newGroupRequirements(MLS_128_DHKEMP256_AES128GCM_SHA256_P256, nil)
 	otherSigner, _ := cs.GenerateSigningKey()

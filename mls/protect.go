@@ -25,11 +25,11 @@ type memberKeyFunc func(leaf LeafIndex) (signatureKey []byte, err error)
 // sender_data_secret and membership_key, and looks up the signature keys of
 // senders.
 //
-// State: unprotectPublic changes nothing. unprotectPrivate consumes the
-// key and nonce of the (leaf, ratchet, generation) the sender data names
-// as soon as the sender data decrypts, whether or not the content then
-// authenticates (see secretTree.get); nothing else changes until the
-// signature verifies. protectPrivate advances the sender's own ratchet.
+// State: unprotectPublic and openPrivate change nothing; a PrivateMessage's
+// key stays in the secret tree until the caller accepts the message and
+// consumes it (unprotectPrivate does both), so that a rejected message
+// leaves the state as it was. protectPrivate advances the sender's own
+// ratchet.
 // Both directions share the secret tree, so a member's own messages echoed
 // back by the Delivery Service do not decrypt (their keys were consumed
 // when sending): the group layer recognizes its own messages before
@@ -323,7 +323,7 @@ func (p *messageProtector) externalSenderKey(index uint32) ([]byte, error) {
 		if e.Type != ExtensionTypeExternalSenders {
 			continue
 		}
-		senders, err := unmarshalExternalSenders(e.Data)
+		senders, err := UnmarshalExternalSenders(e.Data)
 		if err != nil {
 			return nil, fmt.Errorf("%w: group context: %w", ErrInvalidSender, err)
 		}

@@ -23,7 +23,13 @@ var unprotectSentinels = []error{
 
 func requireUnprotectSentinel(t *testing.T, err error) {
 	t.Helper()
-	for _, s := range unprotectSentinels {
+	requireSentinelIn(t, err, unprotectSentinels)
+}
+
+// requireSentinelIn fails the test unless err wraps one of sentinels.
+func requireSentinelIn(t *testing.T, err error, sentinels []error) {
+	t.Helper()
+	for _, s := range sentinels {
 		if errors.Is(err, s) {
 			return
 		}

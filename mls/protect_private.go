@@ -51,14 +51,25 @@ func applyReuseGuard(nonce secret, guard [reuseGuardLen]byte) {
 // before. The reuse guard makes every output different, so a
 // PrivateMessage can be checked by unprotecting it, not by comparing bytes.
 func (p *messageProtector) protectPrivate(ac *AuthenticatedContent, paddingLen int) (*PrivateMessage, error) {
-	pm, err := p.encryptPrivate(ac, paddingLen)
+	pm, err := p.encryptPrivate(ac, paddingLen, 0)
 	if err != nil {
 		return nil, fmt.Errorf("mls: protect private message: %w", err)
 	}
 	return pm, nil
 }
 
-func (p *messageProtector) encryptPrivate(ac *AuthenticatedContent, paddingLen int) (*PrivateMessage, error) {
+// protectPrivatePadded is protectPrivate with the padding chosen so that
+// the PrivateMessageContent fills a whole number of blocks of block bytes
+// (no padding for block < 2).
+func (p *messageProtector) protectPrivatePadded(ac *AuthenticatedContent, block int) (*PrivateMessage, error) {
+	pm, err := p.encryptPrivate(ac, 0, block)
+	if err != nil {
+		return nil, fmt.Errorf("mls: protect private message: %w", err)
+	}
+	return pm, nil
+}
+
+func (p *messageProtector) encryptPrivate(ac *AuthenticatedContent, paddingLen, block int) (*PrivateMessage, error) {
 	if ac.WireFormat != WireFormatPrivateMessage {
 		return nil, fmt.Errorf("%w: content signed for %v", ErrInvalidContent, ac.WireFormat)
 	}
@@ -85,6 +96,13 @@ func (p *messageProtector) encryptPrivate(ac *AuthenticatedContent, paddingLen i
 	})
 	if err != nil {
 		return nil, err
+	}
+	if block > 1 && len(plaintext)%block != 0 {
+		// Padding is trailing zero bytes (RFC 9420 §6.3.1).
+		padded := make([]byte, len(plaintext)+block-len(plaintext)%block)
+		copy(padded, plaintext)
+		clear(plaintext)
+		plaintext = padded
 	}
 	defer clear(plaintext)
 	return p.sealContent(fc, kind, plaintext)
@@ -144,71 +162,114 @@ func (p *messageProtector) sealContent(fc *FramedContent, kind ratchetKind, plai
 }
 
 // unprotectPrivate decrypts and verifies a PrivateMessage and returns its
-// AuthenticatedContent (RFC 9420 §6.3):
-//
-//  1. The group and epoch must be the protector's (ErrWrongGroup,
-//     ErrWrongEpoch).
-//  2. SenderData is decrypted with the key and nonce from
-//     sender_data_secret and the ciphertext sample (§6.3.2), and its leaf
-//     must be a non-blank leaf of the tree (memberKeyFunc,
-//     ErrInvalidSender).
-//  3. The key and nonce of that leaf's ratchet for the content type at
-//     the SenderData's generation are taken from the secret tree, the
-//     reuse guard XORed into the nonce, and the content decrypted with
-//     PrivateContentAAD (§6.3.1). From here the key is consumed, whatever
-//     follows (secretTree.get).
-//  4. PrivateMessageContent is decoded; non-zero padding is ErrMalformed.
-//  5. The signature over FramedContentTBS (wire format
-//     mls_private_message, with the GroupContext) must verify with the
-//     sender's signature key (§6.1).
-//
-// A Commit's confirmation tag is returned unchecked, as in
-// unprotectPublic. Failures to decrypt are ErrDecryption; the result does
-// not alias pm.
+// AuthenticatedContent (RFC 9420 §6.3), then consumes the key it used
+// (openPrivate and consume).
 func (p *messageProtector) unprotectPrivate(pm *PrivateMessage) (*AuthenticatedContent, error) {
-	ac, err := p.decryptPrivate(pm)
+	ac, use, err := p.openPrivate(pm, nil)
 	if err != nil {
+		return nil, err
+	}
+	if err := p.consume(use); err != nil {
 		return nil, fmt.Errorf("mls: unprotect private message: %w", err)
 	}
 	return ac, nil
 }
 
-func (p *messageProtector) decryptPrivate(pm *PrivateMessage) (*AuthenticatedContent, error) {
+// keyUse names the key of the secret tree that decrypted a received
+// PrivateMessage: generation of leaf's ratchet of the given kind. The
+// group layer consumes it (messageProtector.consume) once it accepts the
+// message.
+type keyUse struct {
+	leaf       LeafIndex
+	kind       ratchetKind
+	generation uint32
+}
+
+// openPrivate decrypts and verifies a PrivateMessage and returns its
+// AuthenticatedContent (RFC 9420 §6.3) and the key it used:
+//
+//  1. The group and epoch must be the protector's (ErrWrongGroup,
+//     ErrWrongEpoch).
+//  2. SenderData is decrypted with the key and nonce from
+//     sender_data_secret and the ciphertext sample (§6.3.2); check, if
+//     not nil, may refuse it (the group layer recognizes its own
+//     messages there), and its leaf must be a non-blank leaf of the tree
+//     (memberKeyFunc, ErrInvalidSender).
+//  3. The key and nonce of that leaf's ratchet for the content type at
+//     the SenderData's generation are looked up in the secret tree
+//     without consuming them, the reuse guard XORed into the nonce, and
+//     the content decrypted with PrivateContentAAD (§6.3.1).
+//  4. PrivateMessageContent is decoded; non-zero padding is ErrMalformed.
+//  5. The signature over FramedContentTBS (wire format
+//     mls_private_message, with the GroupContext) must verify with the
+//     sender's signature key (§6.1).
+//
+// openPrivate changes nothing: the key stays in the secret tree until the
+// caller, having accepted the message, consumes it (RFC 9420 §9.2 deletes a
+// key after successful decryption), so that a message that fails here or
+// in the group layer's checks leaves the epoch's state as it was. A
+// Commit's confirmation tag is returned unchecked, as in unprotectPublic.
+// Failures to decrypt are ErrDecryption; the result does not alias pm.
+func (p *messageProtector) openPrivate(pm *PrivateMessage, check func(*senderData) error) (*AuthenticatedContent, keyUse, error) {
+	ac, use, err := p.decryptPrivate(pm, check)
+	if err != nil {
+		return nil, keyUse{}, fmt.Errorf("mls: unprotect private message: %w", err)
+	}
+	return ac, use, nil
+}
+
+// consume deletes the key a received message used, once it is accepted
+// (RFC 9420 §9.2). A key that is already gone is ErrGenerationConsumed.
+func (p *messageProtector) consume(use keyUse) error {
+	kn, err := p.tree.get(use.leaf, use.kind, use.generation)
+	if err != nil {
+		return err
+	}
+	kn.zero()
+	return nil
+}
+
+func (p *messageProtector) decryptPrivate(pm *PrivateMessage, check func(*senderData) error) (*AuthenticatedContent, keyUse, error) {
 	if err := p.checkEpoch(pm.GroupID, pm.Epoch); err != nil {
-		return nil, err
+		return nil, keyUse{}, err
 	}
 	kind, err := ratchetFor(pm.ContentType)
 	if err != nil {
-		return nil, err
+		return nil, keyUse{}, err
 	}
 
 	sd, err := p.openSenderData(pm)
 	if err != nil {
-		return nil, err
+		return nil, keyUse{}, err
+	}
+	if check != nil {
+		if err := check(sd); err != nil {
+			return nil, keyUse{}, err
+		}
 	}
 	pub, err := p.memberKey(sd.leafIndex)
 	if err != nil {
-		return nil, fmt.Errorf("%w: sender data: leaf %d: %w", ErrInvalidSender, sd.leafIndex, err)
+		return nil, keyUse{}, fmt.Errorf("%w: sender data: leaf %d: %w", ErrInvalidSender, sd.leafIndex, err)
 	}
 
 	contentAAD, err := marshalPrivateContentAAD(pm.GroupID, pm.Epoch, pm.ContentType, pm.AuthenticatedData)
 	if err != nil {
-		return nil, err
+		return nil, keyUse{}, err
 	}
-	kn, err := p.tree.get(sd.leafIndex, kind, sd.generation)
+	kn, err := p.tree.peek(sd.leafIndex, kind, sd.generation)
 	if err != nil {
-		return nil, err
+		return nil, keyUse{}, err
 	}
 	defer kn.zero()
 	applyReuseGuard(kn.nonce, sd.reuseGuard)
 	plaintext, err := p.suite.open(kn.key, kn.nonce, contentAAD, pm.Ciphertext)
 	if err != nil {
-		return nil, fmt.Errorf("ciphertext: %w", err)
+		return nil, keyUse{}, fmt.Errorf("ciphertext: %w", err)
 	}
 	defer clear(plaintext)
 	c, err := unmarshalPrivateMessageContent(pm.ContentType, plaintext)
 	if err != nil {
-		return nil, err
+		return nil, keyUse{}, err
 	}
 
 	ac := &AuthenticatedContent{
@@ -226,9 +287,9 @@ func (p *messageProtector) decryptPrivate(pm *PrivateMessage) (*AuthenticatedCon
 		Auth: c.auth,
 	}
 	if err := p.verifySignature(ac, pub); err != nil {
-		return nil, err
+		return nil, keyUse{}, err
 	}
-	return ac, nil
+	return ac, keyUse{leaf: sd.leafIndex, kind: kind, generation: sd.generation}, nil
 }
 
 // openSenderData decrypts and decodes the SenderData of pm (RFC 9420

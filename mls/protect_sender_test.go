@@ -34,7 +34,7 @@ func newNonMemberFixture(t *testing.T) *nonMemberFixture {
 	if f.joinerKey, err = cs.GenerateSigningKey(); err != nil {
 		t.Fatal(err)
 	}
-	senders, err := marshalExternalSenders([]ExternalSender{{
+	senders, err := MarshalExternalSenders([]ExternalSender{{
 		SignatureKey: f.extKey.PublicKey(),
 		Credential:   Credential{Type: CredentialTypeBasic, Identity: []byte("delivery service")},
 	}})

@@ -15,7 +15,11 @@ const (
 	applicationRatchet
 )
 
-func (k ratchetKind) String() string {
+func (k ratchetKind) String() string { return k.label() }
+
+// label is the label that derives the ratchet's first secret from its
+// leaf's secret (RFC 9420 §9).
+func (k ratchetKind) label() string {
 	if k == handshakeRatchet {
 		return "handshake"
 	}
@@ -143,6 +147,81 @@ func (t *secretTree) next(leaf LeafIndex, kind ratchetKind) (uint32, keyNonce, e
 	return generation, kn, nil
 }
 
+// peek returns the key and nonce that get would return for the same
+// arguments, without changing the tree: nothing is derived into it and
+// nothing is consumed. Message protection peeks while it authenticates a
+// received message and consumes (get) only once the message is accepted,
+// so that a rejected message leaves the tree as it was (RFC 9420 §9.2
+// requires deletion after successful decryption). The work done is bounded
+// as for get. The caller zeroes the result.
+func (t *secretTree) peek(leaf LeafIndex, kind ratchetKind, generation uint32) (keyNonce, error) {
+	if uint32(leaf) >= t.leaves {
+		return keyNonce{}, fmt.Errorf("mls: leaf %d of a %d-leaf secret tree: %w", leaf, t.leaves, ErrLeafOutOfRange)
+	}
+	if kind != handshakeRatchet && kind != applicationRatchet {
+		return keyNonce{}, fmt.Errorf("mls: ratchet kind %d", kind)
+	}
+	var kn keyNonce
+	var err error
+	if rs, ok := t.ratchets[leaf]; ok {
+		kn, err = rs[kind].peek(t.suite, t.limits, generation)
+	} else {
+		var r senderRatchet
+		if r.secret, err = t.peekRatchetSecret(leaf, kind); err != nil {
+			return keyNonce{}, err
+		}
+		kn, err = r.peek(t.suite, t.limits, generation)
+		r.secret.zero()
+	}
+	if err != nil {
+		return keyNonce{}, fmt.Errorf("mls: leaf %d %s ratchet: %w", leaf, kind, err)
+	}
+	return kn, nil
+}
+
+// peekRatchetSecret derives the first secret of leaf's ratchet of the given
+// kind, ratchet_secret_[N]_[0], from the nearest ancestor whose secret the
+// tree still holds, without changing the tree: only the nodes on the path
+// down to the leaf are derived, into copies.
+func (t *secretTree) peekRatchetSecret(leaf LeafIndex, kind ratchetKind) (secret, error) {
+	x := leaf.node()
+	cur, ok := t.nodes[x]
+	var path []NodeIndex
+	top := -1
+	if ok {
+		cur = cur.clone()
+	} else {
+		path = directPath(x, t.leaves)
+		for i, p := range path {
+			if s, held := t.nodes[p]; held {
+				top, cur = i, s.clone()
+				break
+			}
+		}
+		if top < 0 {
+			return nil, fmt.Errorf("mls: leaf %d: no secret tree node left to derive from: %w", leaf, ErrGenerationConsumed)
+		}
+	}
+	for i := top; i >= 0; i-- {
+		child := x
+		if i > 0 {
+			child = path[i-1]
+		}
+		side := "right"
+		if child < path[i] {
+			side = "left"
+		}
+		next, err := t.suite.expandWithLabel(cur, "tree", []byte(side), uint16(t.suite.nh))
+		cur.zero()
+		if err != nil {
+			return nil, err
+		}
+		cur = next
+	}
+	defer cur.zero()
+	return t.suite.expandWithLabel(cur, kind.label(), nil, uint16(t.suite.nh))
+}
+
 // zero deletes every secret the tree still holds, for when its epoch ends.
 func (t *secretTree) zero() {
 	for x, s := range t.nodes {
@@ -174,11 +253,11 @@ func (t *secretTree) ratchet(leaf LeafIndex, kind ratchetKind) (*senderRatchet, 
 	}
 	defer leafSecret.zero()
 	// RFC 9420 §9: the roots of the two ratchets.
-	hs, err := t.suite.expandWithLabel(leafSecret, "handshake", nil, uint16(t.suite.nh))
+	hs, err := t.suite.expandWithLabel(leafSecret, handshakeRatchet.label(), nil, uint16(t.suite.nh))
 	if err != nil {
 		return nil, err
 	}
-	app, err := t.suite.expandWithLabel(leafSecret, "application", nil, uint16(t.suite.nh))
+	app, err := t.suite.expandWithLabel(leafSecret, applicationRatchet.label(), nil, uint16(t.suite.nh))
 	if err != nil {
 		hs.zero()
 		return nil, err
@@ -257,22 +336,37 @@ func (r *senderRatchet) String() string                { return redactedText("ml
 func (r *senderRatchet) GoString() string              { return redactedText("mls.senderRatchet") }
 func (r *senderRatchet) Format(f fmt.State, verb rune) { writeRedacted(f, "mls.senderRatchet") }
 
-// get returns the key and nonce of generation and deletes them from the
-// ratchet; see secretTree.get.
-func (r *senderRatchet) get(s *suite, limits secretTreeLimits, generation uint32) (keyNonce, error) {
+// lookup is what get and peek share: for a generation before the ratchet's
+// next one, its retained key (retained = true) or ErrGenerationConsumed;
+// for a later one, ErrGenerationTooFar beyond the forward limit, or
+// nothing, for the caller to derive.
+func (r *senderRatchet) lookup(limits secretTreeLimits, generation uint32) (kn keyNonce, retained bool, err error) {
 	g := uint64(generation)
 	if g < r.next {
 		kn, ok := r.retained[generation]
 		if !ok {
-			return keyNonce{}, fmt.Errorf("generation %d (next %d): %w", generation, r.next, ErrGenerationConsumed)
+			return keyNonce{}, false, fmt.Errorf("generation %d (next %d): %w", generation, r.next, ErrGenerationConsumed)
 		}
-		delete(r.retained, generation)
-		return kn, nil
+		return kn, true, nil
 	}
 	if g-r.next > uint64(limits.maxForwardDistance) {
-		return keyNonce{}, fmt.Errorf("generation %d is %d past the next %d, limit %d: %w",
+		return keyNonce{}, false, fmt.Errorf("generation %d is %d past the next %d, limit %d: %w",
 			generation, g-r.next, r.next, limits.maxForwardDistance, ErrGenerationTooFar)
 	}
+	return keyNonce{}, false, nil
+}
+
+// get returns the key and nonce of generation and deletes them from the
+// ratchet; see secretTree.get.
+func (r *senderRatchet) get(s *suite, limits secretTreeLimits, generation uint32) (keyNonce, error) {
+	kn, retained, err := r.lookup(limits, generation)
+	if err != nil || retained {
+		if retained {
+			delete(r.retained, generation)
+		}
+		return kn, err
+	}
+	g := uint64(generation)
 	for r.next < g {
 		// Only the skipped keys that would survive retention are derived;
 		// for the others the ratchet just moves on.
@@ -287,7 +381,7 @@ func (r *senderRatchet) get(s *suite, limits secretTreeLimits, generation uint32
 			return keyNonce{}, err
 		}
 	}
-	kn, err := r.keyNonce(s)
+	kn, err = r.keyNonce(s)
 	if err != nil {
 		return keyNonce{}, err
 	}
@@ -296,6 +390,23 @@ func (r *senderRatchet) get(s *suite, limits secretTreeLimits, generation uint32
 		return keyNonce{}, err
 	}
 	return kn, nil
+}
+
+// peek returns the key and nonce of generation like get, on copies: the
+// ratchet is left unchanged.
+func (r *senderRatchet) peek(s *suite, limits secretTreeLimits, generation uint32) (keyNonce, error) {
+	kn, retained, err := r.lookup(limits, generation)
+	if err != nil || retained {
+		return keyNonce{key: kn.key.clone(), nonce: kn.nonce.clone()}, err
+	}
+	tmp := senderRatchet{secret: r.secret.clone(), next: r.next}
+	defer tmp.secret.zero()
+	for tmp.next < uint64(generation) {
+		if err := tmp.advance(s); err != nil {
+			return keyNonce{}, err
+		}
+	}
+	return tmp.keyNonce(s)
 }
 
 // keyNonce derives ratchet_key_[N]_[next] and ratchet_nonce_[N]_[next]

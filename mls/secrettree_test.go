@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -509,5 +511,58 @@ func TestSecretTreeRedaction(t *testing.T) {
 	kn.zero()
 	if kn.key != nil || kn.nonce != nil || !bytes.Equal(kb, make([]byte, 32)) || !bytes.Equal(nb, make([]byte, 12)) {
 		t.Error("keyNonce.zero left data")
+	}
+}
+
+// secretTreeSnapshot describes what a secret tree holds: the node secrets
+// and, per ratchet, the next generation, its secret and its retained keys.
+func secretTreeSnapshot(tree *secretTree) string {
+	var sb strings.Builder
+	for _, x := range slices.Sorted(maps.Keys(tree.nodes)) {
+		fmt.Fprintf(&sb, "node %d %x\n", x, []byte(tree.nodes[x]))
+	}
+	for _, l := range slices.Sorted(maps.Keys(tree.ratchets)) {
+		for k, r := range tree.ratchets[l] {
+			fmt.Fprintf(&sb, "leaf %d ratchet %d next %d %x", l, k, r.next, []byte(r.secret))
+			for _, g := range slices.Sorted(maps.Keys(r.retained)) {
+				fmt.Fprintf(&sb, " %d:%x", g, []byte(r.retained[g].key))
+			}
+			sb.WriteByte('\n')
+		}
+	}
+	return sb.String()
+}
+
+// TestSecretTreePeek checks that peek returns what get then returns, fails
+// where get fails, and changes nothing, over a random sequence of requests
+// that initializes ratchets, skips, retains and consumes.
+func TestSecretTreePeek(t *testing.T) {
+	s, root, tree := testTree(t, 8, secretTreeLimits{maxForwardDistance: 20, maxRetainedKeys: 4})
+	rng := rand.New(rand.NewPCG(1, 2))
+	found := 0
+	for i := range 400 {
+		leaf := LeafIndex(rng.IntN(9)) // 8 is outside the tree
+		kind := ratchetKind(rng.IntN(2))
+		gen := uint32(rng.IntN(40))
+		before := secretTreeSnapshot(tree)
+		peeked, perr := tree.peek(leaf, kind, gen)
+		if after := secretTreeSnapshot(tree); after != before {
+			t.Fatalf("request %d: peek(%d, %v, %d) changed the tree", i, leaf, kind, gen)
+		}
+		got, gerr := tree.get(leaf, kind, gen)
+		if (perr == nil) != (gerr == nil) || (perr != nil && perr.Error() != gerr.Error()) {
+			t.Fatalf("request %d: peek(%d, %v, %d) gives %v, get %v", i, leaf, kind, gen, perr, gerr)
+		}
+		if gerr != nil {
+			continue
+		}
+		want := refRatchetKey(t, s, root, 8, leaf, kind, gen)
+		if !peeked.key.equal(want.key) || !peeked.nonce.equal(want.nonce) || !got.key.equal(want.key) || !got.nonce.equal(want.nonce) {
+			t.Fatalf("request %d: peek(%d, %v, %d) and get differ from the reference", i, leaf, kind, gen)
+		}
+		found++
+	}
+	if found < 80 {
+		t.Fatalf("only %d of 400 requests found a key", found)
 	}
 }

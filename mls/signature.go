@@ -5,6 +5,7 @@ import (
 	"crypto/ed25519"
 	"crypto/elliptic"
 	"crypto/rand"
+	"errors"
 	"fmt"
 
 	"github.com/cloudflare/circl/sign/ed448"
@@ -239,4 +240,56 @@ func (s *suite) checkSignaturePublicKey(pub []byte) error {
 		}
 		return nil
 	}
+}
+
+// mlsSignatureLabels are the labels of the "MLS Signature Labels" registry
+// (RFC 9420 §17.6), which MLS itself signs with. SignWithLabel refuses
+// them, so that an application signature can never pass for a LeafNode,
+// KeyPackage, GroupInfo or message signature.
+var mlsSignatureLabels = map[string]bool{
+	"FramedContentTBS": true,
+	"LeafNodeTBS":      true,
+	"KeyPackageTBS":    true,
+	"GroupInfoTBS":     true,
+}
+
+// ErrReservedLabel reports a label that SignWithLabel and VerifyWithLabel
+// refuse because MLS itself signs with it (RFC 9420 §17.6).
+var ErrReservedLabel = errors.New("mls: signature label reserved for MLS")
+
+// SignWithLabel signs content with the member's MLS signature key as RFC
+// 9420 §5.1.2 defines it, SignWithLabel(SignatureKey, Label, Content): the
+// signature covers "MLS 1.0 " + label and content, so that a signature made
+// for one purpose does not verify for another. Applications use it to sign
+// their own data with the key of their leaf (their label should be
+// registered or at least unique to them, §17.6); the labels MLS uses are
+// refused with ErrReservedLabel.
+func SignWithLabel(signer *SigningKey, label string, content []byte) ([]byte, error) {
+	if mlsSignatureLabels[label] {
+		return nil, fmt.Errorf("%w: %q", ErrReservedLabel, label)
+	}
+	if signer == nil {
+		return nil, fmt.Errorf("mls: SignWithLabel: no signing key: %w", ErrInvalidPrivateKey)
+	}
+	s, err := signer.CipherSuite().suite()
+	if err != nil {
+		return nil, err
+	}
+	return s.signWithLabel(signer, label, content)
+}
+
+// VerifyWithLabel verifies a signature made with SignWithLabel by the
+// holder of publicKey, a SignaturePublicKey of suite cs (the signature key
+// of a member's leaf, say). It returns nil for a valid signature and an
+// error wrapping ErrSignatureVerification, ErrInvalidPublicKey or
+// ErrReservedLabel otherwise.
+func VerifyWithLabel(cs CipherSuite, publicKey []byte, label string, content, signature []byte) error {
+	if mlsSignatureLabels[label] {
+		return fmt.Errorf("%w: %q", ErrReservedLabel, label)
+	}
+	s, err := cs.suite()
+	if err != nil {
+		return err
+	}
+	return s.verifyWithLabel(publicKey, label, content, signature)
 }

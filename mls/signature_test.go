@@ -128,3 +128,44 @@ func TestSigningKeyECDSAScalars(t *testing.T) {
 		}
 	}
 }
+
+// TestSignWithLabelPublic checks the exported SignWithLabel and
+// VerifyWithLabel: a signature verifies with its label and content only,
+// and the labels MLS signs with are refused both ways.
+func TestSignWithLabelPublic(t *testing.T) {
+	for _, cs := range allCipherSuites() {
+		signer, err := cs.GenerateSigningKey()
+		if err != nil {
+			t.Fatal(err)
+		}
+		sig, err := SignWithLabel(signer, "SFrame tags", []byte("content"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := VerifyWithLabel(cs, signer.PublicKey(), "SFrame tags", []byte("content"), sig); err != nil {
+			t.Errorf("%v: %v", cs, err)
+		}
+		if err := VerifyWithLabel(cs, signer.PublicKey(), "SFrame tag", []byte("content"), sig); !errors.Is(err, ErrSignatureVerification) {
+			t.Errorf("%v: other label: %v", cs, err)
+		}
+		if err := VerifyWithLabel(cs, signer.PublicKey(), "SFrame tags", []byte("contend"), sig); !errors.Is(err, ErrSignatureVerification) {
+			t.Errorf("%v: other content: %v", cs, err)
+		}
+		// The same bytes as the internal labeled signature.
+		s := mustSuite(t, cs)
+		if err := s.verifyWithLabel(signer.PublicKey(), "SFrame tags", []byte("content"), sig); err != nil {
+			t.Errorf("%v: internal verification: %v", cs, err)
+		}
+		for label := range mlsSignatureLabels {
+			if _, err := SignWithLabel(signer, label, nil); !errors.Is(err, ErrReservedLabel) {
+				t.Errorf("%v: signing with %q: %v", cs, label, err)
+			}
+			if err := VerifyWithLabel(cs, signer.PublicKey(), label, nil, sig); !errors.Is(err, ErrReservedLabel) {
+				t.Errorf("%v: verifying with %q: %v", cs, label, err)
+			}
+		}
+	}
+	if _, err := SignWithLabel(nil, "x", nil); !errors.Is(err, ErrInvalidPrivateKey) {
+		t.Errorf("no key: %v", err)
+	}
+}

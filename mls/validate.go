@@ -132,7 +132,7 @@ func newGroupRequirements(cs CipherSuite, gcExtensions []Extension) (*groupRequi
 		if e.Type != ExtensionTypeRequiredCapabilities {
 			continue
 		}
-		rc, err := unmarshalRequiredCapabilities(e.Data)
+		rc, err := UnmarshalRequiredCapabilities(e.Data)
 		if err != nil {
 			return nil, err
 		}

@@ -149,7 +149,7 @@ func TestValidateTreeLeaves(t *testing.T) {
 		errBanned, ErrInvalidCredential, ErrInvalidLeafNode, ErrInvalidRatchetTree)
 
 	// Capabilities the group requires.
-	rc, err := marshalRequiredCapabilities(&RequiredCapabilities{ExtensionTypes: []ExtensionType{0xF00F}, ProposalTypes: []ProposalType{}, CredentialTypes: []CredentialType{}})
+	rc, err := MarshalRequiredCapabilities(&RequiredCapabilities{ExtensionTypes: []ExtensionType{0xF00F}, ProposalTypes: []ProposalType{}, CredentialTypes: []CredentialType{}})
 	if err != nil {
 		t.Fatal(err)
 	}

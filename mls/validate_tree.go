@@ -109,6 +109,16 @@ func (t *ratchetTree) checkUnmergedLeaves() error {
 // signature key in two leaves (RFC 9420 §7.3, §12.4.3.1, §16.8), naming
 // the second node of a pair.
 func (t *ratchetTree) checkTreeKeysUnique() error {
+	if x, y, field, dup := t.duplicateKey(); dup {
+		return treeErrorf(x, ErrDuplicateKey, "%s already at %s", field, nodeName(y))
+	}
+	return nil
+}
+
+// duplicateKey finds two nodes with the same encryption key or two leaves
+// with the same signature key, in O(n): x is the second node of the pair
+// in array order, y the first, field the key's name.
+func (t *ratchetTree) duplicateKey() (x, y NodeIndex, field string, found bool) {
 	encKeys := make(map[string]NodeIndex, len(t.nodes))
 	sigKeys := make(map[string]NodeIndex, len(t.nodes)/2+1)
 	for i := range t.nodes {
@@ -118,31 +128,24 @@ func (t *ratchetTree) checkTreeKeysUnique() error {
 		}
 		k := string(t.encryptionKey(x))
 		if y, dup := encKeys[k]; dup {
-			return treeErrorf(x, ErrDuplicateKey, "encryption_key already at %s", nodeName(y))
+			return x, y, "encryption_key", true
 		}
 		encKeys[k] = x
 		if ln := t.nodes[i].leaf; ln != nil {
 			k := string(ln.SignatureKey)
 			if y, dup := sigKeys[k]; dup {
-				return treeErrorf(x, ErrDuplicateKey, "signature_key already at %s", nodeName(y))
+				return x, y, "signature_key", true
 			}
 			sigKeys[k] = x
 		}
 	}
-	return nil
+	return 0, 0, "", false
 }
 
 // checkCredentialTypes checks that every member supports the credential
 // type of every member (RFC 9420 §7.3, §13.3).
 func (t *ratchetTree) checkCredentialTypes() error {
-	var inUse []CredentialType
-	var user []LeafIndex
-	for l, ln := range t.members() {
-		if !slices.Contains(inUse, ln.Credential.Type) {
-			inUse = append(inUse, ln.Credential.Type)
-			user = append(user, l)
-		}
-	}
+	inUse, user := t.credentialTypesInUse()
 	for l, ln := range t.members() {
 		for j, ct := range inUse {
 			if !slices.Contains(ln.Capabilities.Credentials, ct) {
@@ -151,6 +154,18 @@ func (t *ratchetTree) checkCredentialTypes() error {
 		}
 	}
 	return nil
+}
+
+// credentialTypesInUse returns the credential types of the members, each
+// once, with the first leaf that uses it.
+func (t *ratchetTree) credentialTypesInUse() (types []CredentialType, user []LeafIndex) {
+	for l, ln := range t.members() {
+		if !slices.Contains(types, ln.Credential.Type) {
+			types = append(types, ln.Credential.Type)
+			user = append(user, l)
+		}
+	}
+	return types, user
 }
 
 // validateNodes validates every non-blank node on a pool of workers: leaf

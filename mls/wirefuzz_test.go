@@ -133,8 +133,9 @@ func FuzzUnmarshalWireStructures(f *testing.F) {
 		{name: "SenderData", decode: wireDecoder(unmarshalSenderData, func(sd *senderData) ([]byte, error) {
 			return marshalSenderData(sd), nil
 		})},
-		{name: "external_senders", decode: wireDecoder(unmarshalExternalSenders, marshalExternalSenders)},
-		{name: "required_capabilities", decode: wireDecoder(unmarshalRequiredCapabilities, marshalRequiredCapabilities)},
+		{name: "external_senders", decode: wireDecoder(UnmarshalExternalSenders, MarshalExternalSenders)},
+		{name: "required_capabilities", decode: wireDecoder(UnmarshalRequiredCapabilities, MarshalRequiredCapabilities)},
+		{name: "ExternalSender", decode: wireDecoder(UnmarshalExternalSender, (*ExternalSender).Marshal)},
 	}
 	for _, v := range wireFuzzSeeds(f) {
 		f.Add(append([]byte{0}, v.Commit...))

@@ -44,8 +44,8 @@ func wireTestDecoders() map[string]func([]byte) error {
 			_, err := unmarshalPrivateMessageContent(ContentTypeApplication, d)
 			return err
 		},
-		"senders": func(d []byte) error { _, err := unmarshalExternalSenders(d); return err },
-		"reqcaps": func(d []byte) error { _, err := unmarshalRequiredCapabilities(d); return err },
+		"senders": func(d []byte) error { _, err := UnmarshalExternalSenders(d); return err },
+		"reqcaps": func(d []byte) error { _, err := UnmarshalRequiredCapabilities(d); return err },
 		"extpub":  func(d []byte) error { _, err := unmarshalExternalPub(d); return err },
 	}
 }

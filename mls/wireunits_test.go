@@ -129,11 +129,11 @@ func TestWireExtensionPayloads(t *testing.T) {
 		ProposalTypes:   []ProposalType{},
 		CredentialTypes: []CredentialType{CredentialTypeBasic, CredentialTypeX509},
 	}
-	enc, err := marshalRequiredCapabilities(rc)
+	enc, err := MarshalRequiredCapabilities(rc)
 	if err != nil || hex.EncodeToString(enc) != "020005"+"00"+"0400010002" {
 		t.Fatalf("required_capabilities: %x, %v", enc, err)
 	}
-	rc2, err := unmarshalRequiredCapabilities(enc)
+	rc2, err := UnmarshalRequiredCapabilities(enc)
 	if err != nil || fmt.Sprint(rc2) != fmt.Sprint(rc) {
 		t.Fatalf("required_capabilities round trip: %v, %v", rc2, err)
 	}
@@ -142,14 +142,24 @@ func TestWireExtensionPayloads(t *testing.T) {
 		{SignatureKey: []byte{0xaa}, Credential: Credential{Type: CredentialTypeBasic, Identity: []byte("id")}},
 		{SignatureKey: []byte{}, Credential: Credential{Type: CredentialTypeX509, Certificates: [][]byte{{1}, {}}}},
 	}
-	enc, err = marshalExternalSenders(senders)
+	enc, err = MarshalExternalSenders(senders)
 	want := "0e" + "01aa" + "0001" + "026964" + "00" + "0002" + "03" + "0101" + "00"
 	if err != nil || hex.EncodeToString(enc) != want {
 		t.Fatalf("external_senders: %x, %v, want %s", enc, err, want)
 	}
-	senders2, err := unmarshalExternalSenders(enc)
+	senders2, err := UnmarshalExternalSenders(enc)
 	if err != nil || fmt.Sprint(senders2) != fmt.Sprint(senders) {
 		t.Fatalf("external_senders round trip: %v, %v", senders2, err)
+	}
+	one, err := senders[0].Marshal()
+	if err != nil || hex.EncodeToString(one) != want[2:16] {
+		t.Fatalf("external sender: %x, %v, want %s", one, err, want[2:16])
+	}
+	if es, err := UnmarshalExternalSender(one); err != nil || fmt.Sprint(*es) != fmt.Sprint(senders[0]) {
+		t.Fatalf("external sender round trip: %v, %v", es, err)
+	}
+	if _, err := UnmarshalExternalSender(append(one, 0)); !errors.Is(err, ErrTrailingData) {
+		t.Fatalf("external sender with a trailing byte: %v", err)
 	}
 
 	enc, err = marshalExternalPub([]byte{1, 2, 3})
