@@ -2,6 +2,8 @@ package e2ee
 
 import (
 	"bytes"
+	"fmt"
+	"reflect"
 	"testing"
 )
 
@@ -99,4 +101,99 @@ func TestFrameMinLen(t *testing.T) {
 		t.Fatalf("frameMinLen applied to %v", applied)
 	}
 	t.Logf("%d frames, frameMinLen applied to %v, %d rebuilt frames checked", len(frames), applied, checked)
+}
+
+// twinReceivers returns a call of one sender, alice, and two Sessions of
+// the same member bob, joined from the same Welcome: they hold the same
+// keys and, given the same packets, must give the same answers.
+func twinReceivers(t *testing.T, cfg Config) (c *testCall, bob1, bob2 *Session) {
+	c = newTestCall(t, cfg, "alice")
+	bob := newFakeClient(t, testSuite, "bob")
+	alice := c.member("alice").s
+	cm, err := alice.Invite(bob.keyPackage())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := alice.Process(cm.Message); err != nil {
+		t.Fatal(err)
+	}
+	var twins [2]*Session
+	for i := range twins {
+		g, err := fakeJoinFromWelcome(bob, cm.Welcome)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if twins[i], err = newSession(c.cfg, g); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(twins[i].Close)
+	}
+	return c, twins[0], twins[1]
+}
+
+// TestOpenShortcut checks Open's fast path (open, for Opus frames and VP8
+// inter frames) against the full one (openFull) on twin receivers: every
+// packet, its replay and damaged copies of it (each byte of the framing
+// and the SFrame header changed, the tag changed, truncations) give the
+// same frame, Sender and error on both, with dst holding bytes before the
+// frame and with or without room for more.
+func TestOpenShortcut(t *testing.T) {
+	for _, cfg := range []Config{{}, {SenderAuth: &SenderAuth{Frames: 16}}} {
+		t.Run(fmt.Sprintf("auth=%v", cfg.SenderAuth != nil), func(t *testing.T) {
+			c, bob1, bob2 := twinReceivers(t, cfg)
+			alice := c.member("alice").s
+			codecs, frames := shortcutFrames(t)
+			opened := map[Codec]int{}
+			variants := 0
+			for i, frame := range frames {
+				if i%7 != 0 && codecs[i] != CodecOpus && codecs[i] != CodecVP8 {
+					continue // the other codecs only ever take the full path
+				}
+				pkt, err := alice.Seal(nil, frame, codecs[i])
+				if err != nil {
+					continue
+				}
+				for v, p := range damaged(pkt) {
+					room := 16
+					if v%2 == 1 {
+						room = 0
+					}
+					dst := append(make([]byte, 0, 3+len(p)*room), "dst"...)
+					out1, snd1, err1 := bob1.Open(dst, p)
+					var snd2 Sender
+					out2, err2 := bob2.openFull(bytes.Clone(dst), p, &snd2)
+					if fmt.Sprint(err1) != fmt.Sprint(err2) || !bytes.Equal(out1, out2) || !reflect.DeepEqual(snd1, snd2) {
+						t.Fatalf("%v frame %d, packet %x: open %x %+v %v; openFull %x %+v %v",
+							codecs[i], i, p, out1, snd1, err1, out2, snd2, err2)
+					}
+					if err1 == nil {
+						if v != 0 || !bytes.Equal(out1[3:], frame) {
+							t.Fatalf("%v frame %d: variant %d opened to %x", codecs[i], i, v, out1)
+						}
+						opened[codecs[i]]++
+					}
+					variants++
+				}
+			}
+			if opened[CodecOpus] < 1000 || opened[CodecVP8] < 1000 {
+				t.Fatalf("opened %v", opened)
+			}
+			t.Logf("%d packets and damaged copies, opened %v", variants, opened)
+		})
+	}
+}
+
+// damaged returns pkt and copies of it that must not open once pkt has:
+// pkt again (a replay), pkt with each of its first 6 bytes and its last
+// byte changed, and pkt cut short by 1 byte and down to 3 bytes.
+func damaged(pkt []byte) [][]byte {
+	out := [][]byte{pkt, pkt}
+	for _, i := range []int{0, 1, 2, 3, 4, 5, len(pkt) - 1} {
+		if i < len(pkt) {
+			p := bytes.Clone(pkt)
+			p[i] ^= 0x01
+			out = append(out, p)
+		}
+	}
+	return append(out, pkt[:len(pkt)-1], pkt[:min(3, len(pkt))])
 }
