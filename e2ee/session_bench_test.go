@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"fmt"
 	"math"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -68,15 +66,7 @@ type benchFrameCase struct {
 }
 
 func benchFrameCases(b *testing.B) []benchFrameCase {
-	data, err := os.ReadFile(filepath.Join("..", "examples", "testdata", "video.ivf"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	frames, err := readIVF(data)
-	if err != nil {
-		b.Fatal(err)
-	}
-	vp8 := frames[20]
+	vp8 := videoFrames(b)[20]
 	if len(vp8) != 1195 || vp8[0]&1 != 1 {
 		b.Fatalf("frame 20 of video.ivf: %d bytes, key=%v", len(vp8), vp8[0]&1 == 0)
 	}
