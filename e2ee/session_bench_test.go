@@ -18,9 +18,11 @@ import (
 // and reports the fastest batch of each, per call, and their ratio
 // (session/frame). ns/op covers both sides.
 //
-// The frames: 64- and 160-byte Opus frames (24 and 64 kbit/s at 20 ms) and
-// a real 1,195-byte VP8 inter frame (frame 20 of
-// examples/testdata/video.ivf), which has a one-byte clear part.
+// The frames: 64- and 160-byte Opus frames (24 and 64 kbit/s at 20 ms), a
+// 1,200-byte frame under the Opus policy (no clear part: the size of a
+// full packet, with nothing but SFrame around it), and a real 1,195-byte
+// VP8 inter frame (frame 20 of examples/testdata/video.ivf), which has a
+// one-byte clear part.
 //
 // The baseline is frame.Context's own Seal and Open, with the default suite,
 // sealing the whole frame (the Session seals the frame less its clear
@@ -73,6 +75,7 @@ func benchFrameCases(b *testing.B) []benchFrameCase {
 	cases := []benchFrameCase{
 		{name: "opus-64", codec: CodecOpus, frame: testFrame(64, 0)},
 		{name: "opus-160", codec: CodecOpus, frame: testFrame(160, 0)},
+		{name: "opus-1200", codec: CodecOpus, frame: testFrame(1200, 0)},
 		{name: "vp8-1195", codec: CodecVP8, frame: vp8},
 	}
 	for i := range cases {
