@@ -15,24 +15,6 @@ import (
 	"github.com/sealroom/sealroom/examples/internal/relay"
 )
 
-// syncBuffer is a bytes.Buffer for several goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // TestClient runs two clients of the command against an in-process
 // relay, one creating the group and one invited: each records the other's
 // audio and video, our readers and ffprobe read the files back, and
@@ -52,7 +34,7 @@ func TestClient(t *testing.T) {
 	defer cancel()
 
 	type result struct {
-		out  syncBuffer
+		out  bytes.Buffer
 		dir  string
 		err  error
 		args []string
@@ -73,7 +55,7 @@ func TestClient(t *testing.T) {
 		wg.Go(func() {
 			// bob connects once alice has had time to create the group.
 			time.Sleep(time.Duration(i) * 300 * time.Millisecond)
-			var stderr syncBuffer
+			var stderr bytes.Buffer
 			r.err = run(ctx, r.args, &r.out, &stderr)
 			if s := stderr.String(); s != "" {
 				t.Logf("%s stderr: %s", name, s)

@@ -29,6 +29,7 @@ import (
 	"os/signal"
 	"slices"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -71,6 +72,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		every     = fs.Duration("stats", 2*time.Second, "how often to print the call's state; 0 never")
 		verbose   = fs.Bool("v", false, "log debug events to stderr")
 	)
+	// The client's goroutines print events while this one prints stats.
+	stdout = &lockedWriter{w: stdout}
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -177,4 +180,16 @@ func orDash(s string) string {
 		return "-"
 	}
 	return s
+}
+
+// lockedWriter serializes writes to w.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }
