@@ -13,13 +13,7 @@ import (
 // safety code, and every one opens the others' audio and video as sent.
 func TestJoinFlows(t *testing.T) {
 	k := newCall(t, startRelay(t, relay.Options{}))
-	alice := k.start("alice", nil)
-	k.member(alice)
-	bob := k.start("bob", func(c *Config) { c.Join = JoinInvite })
-	carol := k.start("carol", func(c *Config) { c.Join = JoinExternal })
-	k.member(bob)
-	k.member(carol)
-	epoch := k.converge(alice, bob, carol)
+	alice, bob, carol, epoch := k.trio(nil)
 	sleep(1500 * time.Millisecond)
 	for _, c := range []*Client{alice, bob, carol} {
 		st := c.Stats()

@@ -18,13 +18,7 @@ import (
 func TestRelaySeesNoPlaintext(t *testing.T) {
 	rec := capture.NewRecorder(64 << 20)
 	k := newCall(t, startRelay(t, relay.Options{MediaObserver: rec.Observe}))
-	alice := k.start("alice", nil)
-	k.member(alice)
-	bob := k.start("bob", func(c *Config) { c.Join = JoinInvite })
-	carol := k.start("carol", nil)
-	k.member(bob)
-	k.member(carol)
-	k.converge(alice, bob, carol)
+	alice, bob, carol, _ := k.trio(nil)
 	sleep(1500 * time.Millisecond)
 
 	a, v := tracks(t)

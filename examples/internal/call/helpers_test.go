@@ -139,6 +139,25 @@ func (k *call) eventLog() string {
 	return b.String()
 }
 
+// trio starts the usual three members, each with mod applied if given:
+// alice creates the group, bob is invited and carol joins by external
+// commit. It returns them once they agree on one epoch, and the epoch.
+func (k *call) trio(mod func(*Config)) (alice, bob, carol *Client, epoch uint64) {
+	k.t.Helper()
+	alice = k.start("alice", mod)
+	k.member(alice)
+	bob = k.start("bob", func(c *Config) {
+		if mod != nil {
+			mod(c)
+		}
+		c.Join = JoinInvite
+	})
+	carol = k.start("carol", mod)
+	k.member(bob)
+	k.member(carol)
+	return alice, bob, carol, k.converge(alice, bob, carol)
+}
+
 // converge waits until every client given is a member of the same epoch
 // with the same safety code and the same members, and returns the epoch.
 func (k *call) converge(cs ...*Client) uint64 {
