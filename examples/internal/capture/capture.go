@@ -14,6 +14,7 @@
 package capture
 
 import (
+	"bytes"
 	"sync"
 
 	"github.com/sealroom/sealroom/examples/wire"
@@ -31,7 +32,7 @@ type Frame struct {
 	// Wire is the Media message the relay sends to each receiver: the
 	// envelope and the sealed payload.
 	Wire []byte
-	// Payload is the sealed packet inside Wire.
+	// Payload is the sealed packet, as in Wire.
 	Payload []byte
 }
 
@@ -60,15 +61,9 @@ func (r *Recorder) Observe(room string, m *wire.MediaFrame) {
 		r.skipped++
 		return
 	}
-	b := wire.AppendMedia(make([]byte, 0, size), m)
-	var copied wire.MediaFrame
-	if err := wire.ParseMedia(b, len(b), &copied); err != nil {
-		// AppendMedia writes what ParseMedia reads.
-		panic("capture: " + err.Error())
-	}
 	r.frames = append(r.frames, Frame{
 		Room: room, Source: m.Source, Stream: m.StreamID, Sequence: m.Sequence,
-		Wire: b, Payload: copied.Payload,
+		Wire: wire.AppendMedia(make([]byte, 0, size), m), Payload: bytes.Clone(m.Payload),
 	})
 	r.bytes += size
 }
