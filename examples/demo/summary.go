@@ -30,8 +30,10 @@ type summary struct {
 	Receivers map[string][]media.StreamReport
 	// Departed is what the leaver received after leaving.
 	Departed map[string]call.Departure
-	// Files are the recordings, by receiver.
-	Files map[string][]media.Recorded
+	// Files are the recordings, by receiver. ReadBack counts those read
+	// back and checked, ReadFrames the frames in them.
+	Files                         map[string][]media.Recorded
+	ReadBack, ReadFrames, ReadBad int
 
 	// The relay's capture: frames and bytes it forwarded, the plaintext
 	// frames indexed (Short of them too short to search for), the windows
@@ -71,7 +73,43 @@ func (d *demo) summarize(snap snapshot) *summary {
 		}
 	}
 	d.checkCapture(s, snap)
+	d.checkRecordings(s)
 	return s
+}
+
+// checkRecordings reads every recording back: each holds the frames
+// written, and each frame is a frame of the sample media (every frame sent
+// is one), but for the packets an Ogg file conceals losses with.
+func (d *demo) checkRecordings(s *summary) {
+	sample := map[media.Codec]map[string]bool{}
+	for _, t := range []*media.Track{d.audio, d.video} {
+		frames := map[string]bool{}
+		for i := range t.Len() {
+			frames[string(t.Frame(i).Payload)] = true
+		}
+		sample[t.Codec()] = frames
+	}
+	for _, files := range s.Files {
+		for _, f := range files {
+			t, err := media.Open(f.Path)
+			if err != nil {
+				s.problem("reading back %v", err)
+				continue
+			}
+			foreign := 0
+			for i := range t.Len() {
+				if !sample[t.Codec()][string(t.Frame(i).Payload)] {
+					foreign++
+				}
+			}
+			if uint64(t.Len()) != f.Stats.Written+f.Stats.Concealed || uint64(foreign) > f.Stats.Concealed {
+				s.problem("%s holds %d frames, %d of them not sent; %v", f.Path, t.Len(), foreign, f.Stats)
+				s.ReadBad++
+			}
+			s.ReadBack++
+			s.ReadFrames += t.Len()
+		}
+	}
 }
 
 // checkFinal checks that the members still in the group agree on the
@@ -238,33 +276,51 @@ func spaced(b []byte) string {
 func (s *summary) print(w io.Writer) {
 	fmt.Fprintf(w, "\n== summary ==\n\n")
 	fmt.Fprintf(w, "members at the end: %s, all in epoch %d with safety code %s\n\n", strings.Join(s.Members, ", "), s.Epoch, s.Code)
-	fmt.Fprintf(w, "what each receiver opened, against what was sent while both were members:\n")
+	fmt.Fprintf(w, "what each receiver opened, against what each sender sent while both were members\n(frames identical/sent, audio and video; frames missing or altered are listed):\n")
 	for _, name := range slices.Sorted(maps.Keys(s.Receivers)) {
-		for _, r := range s.Receivers[name] {
-			verdict := "ok"
-			if !r.OK() || r.Missing > missingAllowed(r.Sent) {
-				verdict = "FAIL"
+		var parts []string
+		verdict := "ok"
+		reps := s.Receivers[name]
+		for i := 0; i < len(reps); {
+			sender := reps[i].Key.Sender
+			var sent, matched, missing, altered uint64
+			for ; i < len(reps) && reps[i].Key.Sender == sender; i++ {
+				r := reps[i]
+				sent, matched, missing, altered = sent+r.Sent, matched+r.Matched, missing+r.Missing, altered+r.Mismatched+r.Unexpected+r.Conflicts
+				if !r.OK() || r.Missing > missingAllowed(r.Sent) {
+					verdict = "FAIL"
+				}
 			}
-			fmt.Fprintf(w, "  %-6s <- %-10s frames %5d-%-5d: %4d sent, %4d identical, %d missing, %d altered  %s\n",
-				name, fmt.Sprintf("%s/%s", r.Key.Sender, streamName(r.Key.Stream)), r.First, r.Last, r.Sent, r.Matched, r.Missing, r.Mismatched+r.Unexpected+r.Conflicts, verdict)
+			part := fmt.Sprintf("%s %d/%d", sender, matched, sent)
+			if missing > 0 {
+				part += fmt.Sprintf(" (%d missing)", missing)
+			}
+			if altered > 0 {
+				part += fmt.Sprintf(" (%d ALTERED)", altered)
+			}
+			parts = append(parts, part)
 		}
+		fmt.Fprintf(w, "  %-6s <- %s  %s\n", name, strings.Join(parts, ", "), verdict)
 	}
 	for name, dep := range s.Departed {
 		fmt.Fprintf(w, "\n%s left in epoch %d and stayed connected: it opened %d frames in its %v grace period, %d after it;\n",
 			name, dep.Epoch, dep.Opened-dep.AfterGrace, dep.GraceEnd.Sub(dep.At), dep.AfterGrace)
 		fmt.Fprintf(w, "  the relay kept sending it the call: %d frames after the grace period, none of which it could open\n", dep.RejectedAfterGrace)
 	}
-	fmt.Fprintf(w, "\nrecordings (decrypted, one file per sender and codec; ffplay plays them):\n")
+	fmt.Fprintf(w, "\nrecordings, decrypted, SENDER-vp8.ivf and SENDER-opus.ogg per receiver (ffplay plays them):\n")
 	for _, name := range slices.Sorted(maps.Keys(s.Files)) {
-		var written, lost uint64
-		var files []string
+		var written, lost, late uint64
 		for _, f := range s.Files[name] {
-			written, lost = written+f.Stats.Written, lost+f.Stats.Lost
-			files = append(files, filepath.Base(f.Path))
+			written, lost, late = written+f.Stats.Written, lost+f.Stats.Lost, late+f.Stats.Late
 		}
-		if len(files) > 0 {
-			fmt.Fprintf(w, "  %s: %d frames written, %d lost: %s\n", filepath.Dir(s.Files[name][0].Path), written, lost, strings.Join(files, " "))
+		if fs := s.Files[name]; len(fs) > 0 {
+			fmt.Fprintf(w, "  %s: %d files, %d frames; %d gaps, %d frames opened too late to write in order\n", filepath.Dir(fs[0].Path), len(fs), written, lost, late)
 		}
+	}
+	if s.ReadBad == 0 {
+		fmt.Fprintf(w, "  read back: %d files, %d frames, every one a frame that was sent\n", s.ReadBack, s.ReadFrames)
+	} else {
+		fmt.Fprintf(w, "  read back: %d files, %d frames; %d files hold frames that were not sent\n", s.ReadBack, s.ReadFrames, s.ReadBad)
 	}
 	fmt.Fprintf(w, "\nthe relay forwarded %d frames (%d bytes); %d windows of 16 bytes from the %d plaintext frames (%d too short to search) appear in them %d times\n\n",
 		s.Captured, s.CapturedBytes, s.Windows, s.Plain, s.Short, s.Hits)
@@ -277,14 +333,4 @@ func (s *summary) print(w io.Writer) {
 	for _, p := range s.Problems {
 		fmt.Fprintf(w, "  %s\n", p)
 	}
-}
-
-func streamName(s uint32) string {
-	switch s {
-	case call.StreamAudio:
-		return "opus"
-	case call.StreamVideo:
-		return "vp8"
-	}
-	return fmt.Sprint(s)
 }
