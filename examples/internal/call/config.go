@@ -93,8 +93,9 @@ type Config struct {
 	// SENDER-opus.ogg.
 	OutDir string
 	// SentLog and ReceivedLog, if not nil, log the digest of every frame
-	// sent (before sealing) and opened (after opening), for media.Compare.
-	// Several clients may share one SentLog.
+	// sent (before sealing, as it is handed to the transport: one that
+	// never arrives shows as missing) and opened (after opening), for
+	// media.Compare. Several clients may share one SentLog.
 	SentLog, ReceivedLog *media.Log
 
 	// KeyPackages is how many one-time KeyPackages a JoinInvite client

@@ -43,6 +43,11 @@ func (c *Client) send(track *media.Track, stream uint32) {
 			}
 			continue
 		}
+		// Logged before it leaves, so that no receiver can log a frame
+		// its sender has not (one that fails to send counts as lost).
+		if c.cfg.SentLog != nil {
+			c.cfg.SentLog.Record(media.Key{Sender: c.cfg.Name, Stream: stream}, f.Seq, f.Payload)
+		}
 		conn := c.conn.Load()
 		sent := time.Now()
 		err = conn.SendMedia(&transport.Media{StreamID: stream, Sequence: f.Seq, TimestampUS: uint64(capture.UnixMicro()), Payload: pkt})
@@ -56,9 +61,6 @@ func (c *Client) send(track *media.Track, stream uint32) {
 			c.stats.sentVideo.Add(1)
 		}
 		c.stats.sentBytes.Add(uint64(len(pkt)))
-		if c.cfg.SentLog != nil {
-			c.cfg.SentLog.Record(media.Key{Sender: c.cfg.Name, Stream: stream}, f.Seq, f.Payload)
-		}
 		if c.cfg.OnSent != nil {
 			c.cfg.OnSent(SentFrame{Stream: stream, Seq: f.Seq, Epoch: epoch, Capture: capture, Sent: sent, Size: len(f.Payload), Sealed: len(pkt)})
 		}
