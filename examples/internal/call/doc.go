@@ -19,7 +19,8 @@
 //
 // Media: each track is paced in real time (media.Pacer), each frame
 // sealed with the Session's current epoch key (SFrame, RFC 9605) with the
-// codec-aware clear part, and sent as one QUIC datagram. A received frame
+// codec-aware clear part, and sent as one QUIC datagram (on a stream if
+// too large for one). A received frame
 // of an epoch not installed yet (its commit, or the Welcome, is still on
 // the way) is held for a while and opened once it is. What opens is
 // attributed to the sender's MLS identity, not to the relay's word, and
