@@ -20,9 +20,9 @@
 // Media: each track is paced in real time (media.Pacer), each frame
 // sealed with the Session's current epoch key (SFrame, RFC 9605) with the
 // codec-aware clear part, and sent as one QUIC datagram (on a stream if
-// too large for one). A received frame
-// of an epoch not installed yet (its commit, or the Welcome, is still on
-// the way) is held for a while and opened once it is. What opens is
+// too large for one). A received frame of an epoch not installed yet (its
+// commit, or the Welcome, is still on the way) is held for a while and
+// opened once it is. What opens is
 // attributed to the sender's MLS identity, not to the relay's word, and
 // can be recorded per sender (media.Recorder) and logged for comparison
 // with what was sent (media.Log).
