@@ -33,7 +33,7 @@ func (v *view) period() time.Duration {
 }
 
 // progressEvery is how often a progress line is printed when not Live.
-func (v *view) progressEvery() time.Duration { return max(time.Second, v.d.opts.Duration/10) }
+func (v *view) progressEvery() time.Duration { return max(time.Second, v.d.opts.Duration/5) }
 
 func (v *view) draw(now time.Time) {
 	if v.d.opts.Live {
@@ -81,20 +81,27 @@ func (v *view) newEvents() {
 	}
 }
 
-// progress prints one line: the bar and, per member, its epoch and
-// frames sent/opened/rejected.
+// progress prints the bar and a line per member: its state, epoch,
+// safety code and frames sent, opened and rejected.
 func (v *view) progress(now time.Time) {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s %s ", v.elapsed(now), v.bar(now))
+	fmt.Fprintf(&b, "%s %s\n", v.elapsed(now), v.bar(now))
 	for _, p := range v.d.people {
 		if p.client == nil {
 			continue
 		}
 		st := p.client.Stats()
-		fmt.Fprintf(&b, " | %s e%d %d/%d/%d", p.name, st.Epoch, st.SentTotal(), st.Opened(), st.Rejected())
+		fmt.Fprintf(&b, "        %-6s %-7s epoch %-3d safety code %-14s sent %5d  opened %5d  rejected %5d\n",
+			p.name, st.Phase, st.Epoch, orDash(st.SafetyCode.Digits), st.SentTotal(), st.Opened(), st.Rejected())
 	}
-	b.WriteString("  (epoch, frames sent/opened/rejected)\n")
 	fmt.Fprint(v.d.opts.Out, b.String())
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
 }
 
 // table redraws the live table: the bar, a row per member and the latest
@@ -112,11 +119,7 @@ func (v *view) table(now time.Time) {
 			continue
 		}
 		st := p.client.Stats()
-		code := st.SafetyCode.Digits
-		if code == "" {
-			code = "-"
-		}
-		fmt.Fprintf(&b, "%-7s %-8s %5d  %-14s %7d %7d %9d\n", p.name, st.Phase, st.Epoch, code, st.SentTotal(), st.Opened(), st.Rejected())
+		fmt.Fprintf(&b, "%-7s %-8s %5d  %-14s %7d %7d %9d\n", p.name, st.Phase, st.Epoch, orDash(st.SafetyCode.Digits), st.SentTotal(), st.Opened(), st.Rejected())
 	}
 	b.WriteString("\n")
 	d.mu.Lock()
