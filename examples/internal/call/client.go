@@ -47,7 +47,6 @@ type Client struct {
 	start    time.Time
 	media    chan inbound
 	epochs   chan struct{}
-	epochGen atomic.Uint64
 	recorder *media.Recorder
 	stats    counters
 
@@ -329,7 +328,6 @@ func (c *Client) setSource(source uint32, name string) {
 
 // epochChanged tells the receiving goroutine to open held frames again.
 func (c *Client) epochChanged() {
-	c.epochGen.Add(1)
 	select {
 	case c.epochs <- struct{}{}:
 	default:

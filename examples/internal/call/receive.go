@@ -34,26 +34,27 @@ func (c *Client) pump(conn *transport.Conn) {
 // receive is the receiving goroutine: it opens every frame with the
 // Session, attributes it to its sender's MLS identity, records and logs
 // it. A frame of an epoch the client has not installed yet (its commit
-// is still on the way, or the Welcome) is held, bounded, and opened again
-// once the MLS goroutine has processed a commit.
+// is still on the way, or the Welcome) is held, bounded, and tried again
+// once the MLS goroutine has processed a commit and before each later
+// frame, so that frames open in the order they came.
 func (c *Client) receive() {
 	var held []inbound
-	gen := c.epochGen.Load()
 	buf := make([]byte, 0, 64<<10)
 	tick := time.NewTicker(c.cfg.HoldFor / 4)
 	defer tick.Stop()
 	for {
 		select {
 		case in := <-c.media:
-			if g := c.epochGen.Load(); g != gen && len(held) > 0 {
-				gen = g
+			// Held frames go first, even before the MLS goroutine has
+			// signalled their epoch (it installs the epoch, then
+			// signals): a later frame must not be opened before them.
+			if len(held) > 0 {
 				held = c.retryHeld(held, &buf)
 			}
 			if c.open(in, &buf, false) {
 				held = c.hold(held, in)
 			}
 		case <-c.epochs:
-			gen = c.epochGen.Load()
 			held = c.retryHeld(held, &buf)
 		case now := <-tick.C:
 			n := 0
