@@ -108,7 +108,11 @@ func (e Event) String() string {
 		}
 		fmt.Fprintf(&b, ": epoch %d", e.Epoch)
 	case EventRemoved:
-		fmt.Fprintf(&b, " was removed by %s's commit; last epoch %d", e.By, e.Epoch)
+		if e.By == e.Client {
+			fmt.Fprintf(&b, " left the group, its last member; last epoch %d", e.Epoch)
+		} else {
+			fmt.Fprintf(&b, " was removed by %s's commit; last epoch %d", e.By, e.Epoch)
+		}
 	case EventStale:
 		fmt.Fprintf(&b, "'s %s lost epoch %d to another commit: %s", orDefault(e.Detail, "commit"), e.Epoch, "retrying if still wanted")
 	case EventError:
