@@ -12,14 +12,30 @@ import (
 	"github.com/sealroom/sealroom/examples/internal/udpproxy"
 )
 
-// TestKilledClientRejoins: a member is killed (its state lost, no
-// leave) and comes back under the same name with a fresh key: it joins
-// by external commit in place of its old leaf, the group ends with three
-// members in one epoch, and its media opens at the others again.
+// TestKilledClientRejoins: a member is killed: its packets stop at once
+// (it reaches the relay through a proxy that is blocked) and its state is
+// lost, with no leave and no goodbye to the relay. It comes back under the
+// same name with a fresh key: the relay replaces the dead connection, the
+// client joins by external commit in place of its old leaf, the group
+// ends with three members in one epoch, and its media opens at the
+// others again.
 func TestKilledClientRejoins(t *testing.T) {
-	k := newCall(t, startRelay(t, relay.Options{}))
-	alice, bob, carol, before := k.trio(nil)
+	srv := startRelay(t, relay.Options{})
+	proxy, err := udpproxy.New(srv.Addr().String(), udpproxy.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { proxy.Close() })
+	k := newCall(t, srv)
+	alice := k.start("alice", nil)
+	k.member(alice)
+	bob := k.start("bob", func(c *Config) { c.Join = JoinInvite })
+	carol := k.start("carol", func(c *Config) { c.Relay = proxy.Addr() })
+	k.member(bob)
+	k.member(carol)
+	before := k.converge(alice, bob, carol)
 	sleep(300 * time.Millisecond)
+	proxy.Block()
 	carol.Close()
 
 	carol2 := k.start("carol", nil)
