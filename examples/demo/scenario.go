@@ -60,11 +60,12 @@ type participant struct {
 	received *media.Log
 	client   *call.Client // set once started
 
-	// Guarded by demo.mu: the epochs it was a member of, first to last
-	// (last is 0 while it is still a member).
-	member             bool
+	// Guarded by demo.mu: whether it is a member, whether it was told to
+	// leave, and the epochs it was a member of, first to last (last is 0
+	// while it is still a member).
+	member, leaving    bool
 	first, last        uint64
-	joinedAt, leftAt   time.Time
+	joinedAt           time.Time
 	startErr, leaveErr error
 }
 
@@ -172,10 +173,7 @@ func (d *demo) run(ctx context.Context) (*summary, error) {
 					return nil, err
 				}
 			}
-			if p.leaveAt > 0 && p.client != nil && elapsed >= d.at(p.leaveAt) && p.leftAt.IsZero() && !p.joinedAt.IsZero() {
-				d.mu.Lock()
-				p.leftAt = now // marks the leave as asked; the event sets it again
-				d.mu.Unlock()
+			if p.leaveAt > 0 && p.client != nil && elapsed >= d.at(p.leaveAt) && d.startLeaving(p) {
 				go func() {
 					if err := p.client.Leave(ctx); err != nil {
 						d.mu.Lock()
@@ -210,6 +208,17 @@ func (d *demo) run(ctx context.Context) (*summary, error) {
 		}
 	}
 	return d.summarize(snap), nil
+}
+
+// startLeaving reports whether p, a member, is to leave now: once.
+func (d *demo) startLeaving(p *participant) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if p.leaving || !p.member {
+		return false
+	}
+	p.leaving = true
+	return true
 }
 
 // at converts a fraction of the call into a time from its beginning.
@@ -258,7 +267,7 @@ func (d *demo) event(p *participant, e call.Event) {
 			p.member, p.first, p.joinedAt = true, e.Epoch, e.Time
 		}
 	case call.EventRemoved:
-		p.member, p.last, p.leftAt = false, e.Epoch, e.Time
+		p.member, p.last = false, e.Epoch
 	case call.EventConnected:
 		return // not worth a line
 	}

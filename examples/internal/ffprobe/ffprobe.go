@@ -53,7 +53,11 @@ func Probe(path string) (Stream, error) {
 	if len(out.Streams) != 1 {
 		return Stream{}, fmt.Errorf("ffprobe %s: %d streams, want 1", path, len(out.Streams))
 	}
-	n, err := strconv.Atoi(out.Streams[0].NbReadPackets)
+	// A file with no packet (an IVF header alone) has no count.
+	n, err := 0, error(nil)
+	if s := out.Streams[0].NbReadPackets; s != "" {
+		n, err = strconv.Atoi(s)
+	}
 	if err != nil {
 		return Stream{}, fmt.Errorf("ffprobe %s: packets %q: %w", path, out.Streams[0].NbReadPackets, err)
 	}
