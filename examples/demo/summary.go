@@ -326,7 +326,7 @@ func (s *summary) print(w io.Writer) {
 		s.Captured, s.CapturedBytes, s.Windows, s.Plain, s.Short, s.Hits)
 	fmt.Fprint(w, s.Sample)
 	if len(s.Problems) == 0 {
-		fmt.Fprintf(w, "\nOK: every receiver opened what was sent while it was a member, the leaver opened nothing after its grace period, and the relay saw only ciphertext\n")
+		fmt.Fprintf(w, "\nOK: every receiver opened what was sent while it was a member, the leaver opened nothing after its grace period, and the relay forwarded sealed frames only: no plaintext beyond the clear headers shown\n")
 		return
 	}
 	fmt.Fprintf(w, "\nPROBLEMS:\n")

@@ -110,7 +110,7 @@ func (v *view) table(now time.Time) {
 	d := v.d
 	var b strings.Builder
 	fwd, bytes, _ := d.capture.Stats()
-	fmt.Fprintf(&b, "call %s %s of %.0f s   relay forwarded %d frames, %.1f MB, none readable\n\n",
+	fmt.Fprintf(&b, "call %s %s of %.0f s   relay forwarded %d frames, %.1f MB, all sealed\n\n",
 		v.bar(now), v.elapsed(now), d.opts.Duration.Seconds(), fwd, float64(bytes)/1e6)
 	fmt.Fprintf(&b, "%-7s %-8s %5s  %-14s %7s %7s %9s\n", "member", "state", "epoch", "safety code", "sent", "opened", "rejected")
 	for _, p := range d.people {
