@@ -1,155 +1,117 @@
-// Command demo shows SFrame (RFC 9605) on loopback: two senders seal media
-// frames, the program prints what a relay would see next to the
-// plaintext, and a receiver opens them, then rejects a tampered and a
-// replayed frame.
+// Command demo runs a whole end-to-end encrypted call on loopback, in
+// one process: the relay (examples/relay's server: QUIC media relay and
+// MLS delivery service) and five call clients (examples/client's), each
+// sending the sample video (VP8) and audio (Opus) of examples/testdata.
 //
-// The keys are built in: one random base key per run (crypto/rand), as an
-// MLS epoch's exporter would give (RFC 9605 §5.2), with each sender's KID
-// made of its member index and the epoch. The KID is part of the key
-// derivation, so each sender gets its own AES-256-GCM key and salt.
+// Four members start the call: the first creates the MLS group, two
+// join by invitation and one by external commit. A fifth joins by
+// external commit a third of the way in, and one member leaves a little
+// after half way, staying connected. A live view shows every member's
+// epoch, safety code and frames sent, opened and rejected; the summary
+// checks that every receiver opened, unaltered, what the others sent
+// while both were members, that the member who left opened nothing after
+// its grace period, and that no 16-byte window of any plaintext frame
+// appears in what the relay forwarded, with a sample of what it saw.
+// Every client records what it opened into IVF and Ogg files.
 //
-//	go run ./examples/demo
+//	go run ./examples/demo [-duration 10s] [-out DIR] [-v]
+//
+// It exits with status 1 if a check fails.
 package main
 
 import (
-	"crypto/rand"
-	"encoding/hex"
+	"context"
 	"errors"
+	"flag"
 	"fmt"
+	"log/slog"
 	"os"
-
-	"github.com/sealroom/sealroom/frame"
+	"os/signal"
+	"path/filepath"
+	"runtime"
+	"time"
 )
 
-// Member index and epoch are packed as in RFC 9605 §5.2 with E = 4 epoch
-// bits and context 0: KID = index << 4 | epoch mod 16.
-const epoch = 1
-
-type sender struct {
-	name  string
-	kid   frame.KID
-	frame *frame.Context
-}
-
-type sealed struct {
-	from     string
-	metadata []byte
-	plain    string
-	wire     []byte
-}
-
 func main() {
-	if err := run(); err != nil {
+	var (
+		duration = flag.Duration("duration", 10*time.Second, "length of the call")
+		grace    = flag.Duration("grace", time.Second, "how long members keep a past epoch's keys")
+		mediaDir = flag.String("media", "", "directory holding audio.ogg and video.ivf (default: examples/testdata)")
+		outDir   = flag.String("out", "", "directory for the recordings (default: a new temporary one)")
+		plain    = flag.Bool("plain", false, "print progress lines rather than a live table, even on a terminal")
+		verbose  = flag.Bool("v", false, "log the relay's and the clients' debug events to stderr")
+	)
+	flag.Parse()
+	if flag.NArg() != 0 {
+		fmt.Fprintf(os.Stderr, "demo: unexpected arguments %q\n", flag.Args())
+		os.Exit(2)
+	}
+	opts := options{Duration: *duration, Grace: *grace, MediaDir: *mediaDir, OutDir: *outDir, Out: os.Stdout, Live: !*plain && isTerminal(os.Stdout)}
+	if *verbose {
+		opts.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	s, err := runDemo(ctx, opts)
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "demo:", err)
+		os.Exit(1)
+	}
+	if len(s.Problems) > 0 {
 		os.Exit(1)
 	}
 }
 
-func run() error {
-	secret := make([]byte, frame.DefaultSuite.KeySize())
-	if _, err := rand.Read(secret); err != nil {
-		return err
+// runDemo fills in the defaults, runs the call and prints its summary.
+func runDemo(ctx context.Context, opts options) (*summary, error) {
+	if opts.Duration < 3*time.Second {
+		return nil, errors.New("the call needs at least 3 s for its joins and leaves")
 	}
-	base := frame.NewBaseKey(secret)
-	clear(secret)
-	defer base.Zero()
-
-	receiver, err := frame.NewContext(frame.Config{})
-	if err != nil {
-		return err
-	}
-	var senders []*sender
-	for index, name := range []string{"alice", "bob"} {
-		s := &sender{name: name, kid: frame.KID(index<<4 | epoch%16)}
-		if s.frame, err = frame.NewContext(frame.Config{}); err != nil {
-			return err
-		}
-		if err := s.frame.AddSendKey(s.kid, base); err != nil {
-			return err
-		}
-		if err := receiver.AddReceiveKey(s.kid, base); err != nil {
-			return err
-		}
-		senders = append(senders, s)
-	}
-	fmt.Printf("suite %v, random %d-byte base key for epoch %d, KIDs: alice %d, bob %d\n\n",
-		frame.DefaultSuite, base.Len(), epoch, senders[0].kid, senders[1].kid)
-
-	// Audio frames carry no clear bytes; the video frame leaves its VP8
-	// payload descriptor in clear for the relay, authenticated as metadata.
-	vp8 := []byte{0x90, 0x80, 0x12, 0x34}
-	plan := []struct {
-		from     *sender
-		metadata []byte
-		plain    string
-	}{
-		{senders[0], nil, "alice: opus frame 1"},
-		{senders[1], vp8, "bob: vp8 key frame"},
-		{senders[0], nil, "alice: opus frame 2"},
-		{senders[1], nil, "bob: opus frame 1"},
-	}
-	var frames []sealed
-	const row = "%-4s %-4s %-7s %-9s %-33s | %s\n"
-	fmt.Printf("%-62s| %s\n", "what the relay sees", "plaintext (sender only)")
-	fmt.Printf(row, "KID", "CTR", "header", "clear md", "ciphertext and tag", "")
-	for _, p := range plan {
-		wire, err := p.from.frame.Seal(nil, p.from.kid, p.metadata, []byte(p.plain))
+	if opts.MediaDir == "" {
+		dir, err := findMedia()
 		if err != nil {
-			return err
+			return nil, err
 		}
-		hdr, body, err := frame.ParseHeader(wire)
+		opts.MediaDir = dir
+	}
+	if opts.OutDir == "" {
+		dir, err := os.MkdirTemp("", "sealroom-demo-")
 		if err != nil {
-			return err
+			return nil, err
 		}
-		fmt.Printf(row, fmt.Sprint(hdr.KID), fmt.Sprint(hdr.CTR), hex.EncodeToString(wire[:len(wire)-len(body)]),
-			orDash(hex.EncodeToString(p.metadata)),
-			fmt.Sprintf("%2d B: %s...", len(body), hex.EncodeToString(body[:12])), fmt.Sprintf("%q", p.plain))
-		frames = append(frames, sealed{p.from.name, p.metadata, p.plain, wire})
+		opts.OutDir = dir
 	}
-
-	fmt.Println("\nreceiver:")
-	for _, f := range frames {
-		pt, hdr, err := receiver.Open(nil, f.metadata, f.wire)
-		if err != nil {
-			return fmt.Errorf("opening %s's frame: %w", f.from, err)
-		}
-		fmt.Printf("  opened KID %-2d CTR %d from %-5s -> %q\n", hdr.KID, hdr.CTR, f.from, pt)
-	}
-
-	// A relay flips one ciphertext bit of a fresh frame, and rewrites the
-	// clear VP8 descriptor of another: both fail authentication.
-	tampered, err := senders[0].frame.Seal(nil, senders[0].kid, nil, []byte("alice: opus frame 3"))
+	d, err := newDemo(opts)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	tampered[len(tampered)-20] ^= 0x01
-	_, _, err = receiver.Open(nil, nil, tampered)
-	report("tampered ciphertext", err, frame.ErrAuthentication)
-
-	video, err := senders[1].frame.Seal(nil, senders[1].kid, vp8, []byte("bob: vp8 delta frame"))
+	s, err := d.run(ctx)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	_, _, err = receiver.Open(nil, []byte{0x90, 0x80, 0x12, 0x35}, video)
-	report("tampered metadata  ", err, frame.ErrAuthentication)
-
-	// A relay resends a frame the receiver already opened.
-	_, _, err = receiver.Open(nil, frames[0].metadata, frames[0].wire)
-	report("replayed frame     ", err, frame.ErrReplay)
-	return nil
+	s.print(opts.Out)
+	return s, nil
 }
 
-func report(what string, err, want error) {
-	verdict := "REJECTED"
-	if !errors.Is(err, want) {
-		verdict = "UNEXPECTED"
+// findMedia finds examples/testdata: from the module root (go run
+// ./examples/demo), from this directory (go test), or next to this
+// source file (a binary built on this machine).
+func findMedia() (string, error) {
+	dirs := []string{filepath.Join("examples", "testdata"), filepath.Join("..", "testdata")}
+	if _, file, _, ok := runtime.Caller(0); ok {
+		dirs = append(dirs, filepath.Join(filepath.Dir(file), "..", "testdata"))
 	}
-	fmt.Printf("  %s -> %s: %v\n", what, verdict, err)
+	for _, dir := range dirs {
+		if _, err := os.Stat(filepath.Join(dir, "video.ivf")); err == nil {
+			return dir, nil
+		}
+	}
+	return "", fmt.Errorf("sample media not found in %v: run from the module root, or give -media", dirs)
 }
 
-func orDash(s string) string {
-	if s == "" {
-		return "-"
-	}
-	return s
+// isTerminal reports whether f is a terminal (a character device), where
+// the live table can be redrawn in place.
+func isTerminal(f *os.File) bool {
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
 }
