@@ -46,6 +46,7 @@ func run() error {
 		report    = flag.String("report", "", "write the results as a Markdown report to this file")
 		stopAfter = flag.Int("stop-after", 2, "with -sweep, stop after this many failing runs in a row (0: never)")
 		pause     = flag.Duration("pause", 2*time.Second, "pause between the runs of a sweep")
+		repeat    = flag.Int("repeat", 1, "runs of each client count")
 	)
 	flag.Parse()
 	if flag.NArg() != 0 {
@@ -60,6 +61,15 @@ func run() error {
 				return fmt.Errorf("-sweep: %q is not a client count of 2 or more", f)
 			}
 			counts = append(counts, v)
+		}
+	}
+	if *repeat < 1 {
+		return fmt.Errorf("-repeat %d: want 1 or more", *repeat)
+	}
+	var runs []int
+	for _, c := range counts {
+		for range *repeat {
+			runs = append(runs, c)
 		}
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
@@ -92,7 +102,7 @@ func run() error {
 	printHeader(os.Stdout)
 	var results []*Result
 	fails := 0
-	for i, c := range counts {
+	for i, c := range runs {
 		if i > 0 {
 			time.Sleep(*pause)
 		}

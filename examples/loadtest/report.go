@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -73,12 +74,24 @@ func (r *Result) SentPercent() float64 {
 	return 100 * float64(r.Sent) / float64(r.Offered)
 }
 
+// largestPassing returns the largest N whose every run passed, such
+// that every smaller N run passed too (0 if none).
 func largestPassing(rs []*Result) int {
-	best := 0
+	failed := make(map[int]bool)
+	var ns []int
 	for _, r := range rs {
-		if r.Verdict().OK {
-			best = max(best, r.N)
+		if _, seen := failed[r.N]; !seen {
+			ns = append(ns, r.N)
 		}
+		failed[r.N] = failed[r.N] || !r.Verdict().OK
+	}
+	slices.Sort(ns)
+	best := 0
+	for _, n := range ns {
+		if failed[n] {
+			break
+		}
+		best = n
 	}
 	return best
 }
@@ -127,8 +140,9 @@ func printRow(w io.Writer, r *Result) {
 	if r.FirstFailure != nil {
 		fmt.Fprintf(w, "  first decrypt failure: %v\n", r.FirstFailure)
 	}
-	fmt.Fprintf(w, "  setup %v, send lag max %v, client queue drops %d, send errors %d, relay threads %d, drain %v\n",
-		r.SetupTime.Round(time.Millisecond), r.SendLag.Max().Round(time.Microsecond), r.ClientDropped, r.SendErrors+r.SealErrors,
+	fmt.Fprintf(w, "  setup %v, send lag max %v, lost audio %d / video %d, of which in client queues %d / client streams %d, send errors %d, relay threads %d, drain %v\n",
+		r.SetupTime.Round(time.Millisecond), r.SendLag.Max().Round(time.Microsecond), r.LostByStream[0], r.LostByStream[1],
+		r.ClientDropped, r.ClientStreamsFail, r.SendErrors+r.SealErrors,
 		r.RelayThreads, r.ReceivedAfterStop.Round(time.Millisecond))
 }
 

@@ -59,7 +59,9 @@ type Result struct {
 	// never arrived (dropped by a queue of the relay or a client, or lost
 	// on the loopback).
 	Lost              int64
-	ClientDropped     uint64 // of those, dropped by the clients' transport receive queues
+	LostByStream      [2]int64 // audio, video; failures count as lost here
+	ClientDropped     uint64   // of those, dropped by the clients' transport receive queues
+	ClientStreamsFail uint64   // of those, lost on a failed stream into a client
 	SendErrors        uint64
 	SealErrors        uint64
 	SendLag           Latencies    // how late each frame was sealed against the schedule
@@ -225,6 +227,9 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		r := &recv[i]
 		for _, o := range r.opened {
 			res.Opened += o[0] + o[1]
+			for k := range o {
+				res.LostByStream[k] -= int64(o[k])
+			}
 		}
 		res.DecryptFailed += r.decryptFailed
 		if res.FirstFailure == nil && r.firstFailure != nil {
@@ -235,9 +240,14 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 			res.Latency[k].Merge(&r.latency[k])
 			res.LatencyAll.Merge(&r.latency[k])
 		}
-		res.ClientDropped += members[i].conn.Stats().Dropped
+		ts := members[i].conn.Stats()
+		res.ClientDropped += ts.Dropped
+		res.ClientStreamsFail += ts.StreamsFailed
 	}
 	res.Lost = int64(res.Expected) - int64(res.Opened+res.DecryptFailed+res.BadStamp)
+	for k := range res.LostByStream {
+		res.LostByStream[k] += int64(send.sent[k] * uint64(cfg.N-1))
+	}
 	res.Over20ms = res.LatencyAll.CountAbove(20 * time.Millisecond)
 
 	relay.Stop()
