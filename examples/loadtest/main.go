@@ -123,11 +123,11 @@ func run() error {
 			break
 		}
 	}
-	best := largestPassing(results)
-	if best > 0 {
-		fmt.Printf("largest N that passed: %d\n", best)
+	fmt.Println("runs passed:", passCounts(results))
+	if best := largestPassing(results); best > 0 {
+		fmt.Printf("largest N sustained: %d\n", best)
 	} else {
-		fmt.Println("no N passed")
+		fmt.Println("no N sustained")
 	}
 	if *report != "" {
 		cmdline := "go run ./examples/loadtest " + strings.Join(os.Args[1:], " ")

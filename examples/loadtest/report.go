@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"runtime"
 	"slices"
@@ -18,7 +19,6 @@ const (
 	maxP99      = 20 * time.Millisecond // through-relay p99 latency
 	maxLossPct  = 1.0                   // frames lost, % of expected
 	minSentPct  = 99.0                  // frames sent, % of the schedule
-	maxSendLag  = 20 * time.Millisecond // p99 of how late frames were sealed
 	latencyNote = "seal → relay → receipt"
 )
 
@@ -29,10 +29,11 @@ type Verdict struct {
 }
 
 // Verdict applies the limits: no decrypt failure and no misattributed
-// frame; p99 latency under 20 ms; at most 1% of frames lost; and the
-// senders kept to their schedule (at least 99% of the frames scheduled
-// were sent, 99% of them less than 20 ms late), since a run whose
-// clients could not send its load did not measure it.
+// frame; p99 latency under 20 ms; at most 1% of frames lost; and at
+// least 99% of the frames scheduled sent, since a run whose clients
+// could not send its load did not measure it. How late the senders were
+// (SendLag) is reported, not judged: it measures the machine's other
+// load as much as this one.
 func (r *Result) Verdict() Verdict {
 	var why []string
 	if r.DecryptFailed > 0 || r.BadStamp > 0 {
@@ -46,9 +47,6 @@ func (r *Result) Verdict() Verdict {
 	}
 	if s := r.SentPercent(); s < minSentPct {
 		why = append(why, fmt.Sprintf("sent %.1f%% of schedule", s))
-	}
-	if l := r.SendLag.Percentile(99); l >= maxSendLag {
-		why = append(why, "senders late (lag p99 ≥ 20 ms)")
 	}
 	if r.HandshakesDuring > 0 {
 		why = append(why, "unexpected handshakes")
@@ -75,26 +73,43 @@ func (r *Result) SentPercent() float64 {
 	return 100 * float64(r.Sent) / float64(r.Offered)
 }
 
-// largestPassing returns the largest N whose every run passed, such
-// that every smaller N run passed too (0 if none).
+// largestPassing returns the largest N such that more than half of the
+// runs of it, and of every smaller N run, passed (0 if none): on a shared
+// machine one run can fail for a burst of other work, and one run can
+// pass in a quiet moment.
 func largestPassing(rs []*Result) int {
-	failed := make(map[int]bool)
-	var ns []int
-	for _, r := range rs {
-		if _, seen := failed[r.N]; !seen {
-			ns = append(ns, r.N)
-		}
-		failed[r.N] = failed[r.N] || !r.Verdict().OK
-	}
-	slices.Sort(ns)
+	passed, runs := tally(rs)
+	ns := slices.Sorted(maps.Keys(runs))
 	best := 0
 	for _, n := range ns {
-		if failed[n] {
+		if 2*passed[n] <= runs[n] {
 			break
 		}
 		best = n
 	}
 	return best
+}
+
+// tally counts the runs of each N, and those that passed.
+func tally(rs []*Result) (passed, runs map[int]int) {
+	passed, runs = make(map[int]int), make(map[int]int)
+	for _, r := range rs {
+		runs[r.N]++
+		if r.Verdict().OK {
+			passed[r.N]++
+		}
+	}
+	return passed, runs
+}
+
+// passCounts says, per N, how many of its runs passed.
+func passCounts(rs []*Result) string {
+	passed, runs := tally(rs)
+	var parts []string
+	for _, n := range slices.Sorted(maps.Keys(runs)) {
+		parts = append(parts, fmt.Sprintf("N=%d: %d/%d", n, passed[n], runs[n]))
+	}
+	return strings.Join(parts, ", ")
 }
 
 var columns = []string{
@@ -201,10 +216,11 @@ func writeReport(path string, m machine, cfg Config, cmdline string, rs []*Resul
 		fmt.Fprintf(&b, "| %s |\n", strings.Join(row(r), " | "))
 	}
 	if best := largestPassing(rs); best > 0 {
-		fmt.Fprintf(&b, "\n**Largest N sustained: %d** (zero decrypt failures, p99 %s < 20 ms, loss ≤ 1%%, ≥ 99%% of the schedule sent with send lag p99 < 20 ms).\n", best, latencyNote)
+		fmt.Fprintf(&b, "\n**Largest N sustained: %d** (zero decrypt failures, p99 %s < 20 ms, loss ≤ 1%%, ≥ 99%% of the schedule sent, in more than half the runs of N and of every smaller N).\n", best, latencyNote)
 	} else {
 		fmt.Fprintf(&b, "\n**No N passed.**\n")
 	}
+	fmt.Fprintf(&b, "\nRuns passed: %s.\n", passCounts(rs))
 	b.WriteString(method)
 	return os.WriteFile(path, b.Bytes(), 0o644)
 }
@@ -264,9 +280,11 @@ const method = `
 - **Send lag** is how late each frame was sealed against its slot in the
   schedule (the senders never skip a slot: a late frame goes at once, and
   its latency is measured from then). A high lag means the clients did not
-  get the CPU to offer the load on time.
+  get a CPU on time; it is reported, not judged.
 - **Verdict.** A run passes with zero decrypt failures, p99 < 20 ms, loss
-  ≤ 1%, at least 99% of the schedule sent and send lag p99 < 20 ms.
+  ≤ 1% and at least 99% of the schedule sent. With -repeat, N is
+  sustained when more than half its runs passed, and so did more than half
+  the runs of every smaller N.
 
 ## Caveats
 
