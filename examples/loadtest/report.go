@@ -57,6 +57,18 @@ func (r *Result) Verdict() Verdict {
 	return Verdict{Reason: "FAIL: " + strings.Join(why, ", ")}
 }
 
+// RelayCPUPerFrame is the relay's CPU time during the sending phase
+// divided by the frames it delivered (those the receivers got: opened or
+// refused). It counts the frames' reception from the senders too, and
+// everything else the relay did meanwhile.
+func (r *Result) RelayCPUPerFrame() time.Duration {
+	out := r.Opened + r.DecryptFailed + r.BadStamp
+	if out == 0 {
+		return 0
+	}
+	return r.RelayCPU / time.Duration(out)
+}
+
 // LossPercent is Lost as a percentage of Expected.
 func (r *Result) LossPercent() float64 {
 	if r.Expected == 0 {
@@ -114,7 +126,7 @@ func passCounts(rs []*Result) string {
 
 var columns = []string{
 	"N", "sent (of schedule)", "expected", "opened", "decrypt fail", "lost",
-	"p50", "p99", "audio p99", "video p99", "max", "relay CPU", "relay RSS max / peak",
+	"p50", "p99", "audio p99", "video p99", "max", "relay CPU", "relay CPU per frame out", "relay RSS max / peak",
 	"clients CPU", "send lag p99", "machine busy", "load avg", "verdict",
 }
 
@@ -133,6 +145,7 @@ func row(r *Result) []string {
 		ms(r.Latency[1].Percentile(99)),
 		ms(r.LatencyAll.Max()),
 		fmt.Sprintf("%.0f%%", r.RelayCPUPercent),
+		fmt.Sprintf("%.1f µs", r.RelayCPUPerFrame().Seconds()*1e6),
 		fmt.Sprintf("%.1f / %.1f MiB", float64(r.RelayRSSMaxKiB)/1024, float64(r.RelayPeakKiB)/1024),
 		fmt.Sprintf("%.0f%%", r.ClientCPUPercent),
 		ms(r.SendLag.Percentile(99)),
@@ -269,9 +282,14 @@ const method = `
   separately).
 - **Relay CPU** is the relay process's utime + stime (/proc/PID/stat) over
   the sending phase, divided by its wall time: 100% is one full core, the
-  machine has 2. **Relay RSS max** is the largest VmRSS sampled every
+  machine has 2. **Relay CPU per frame out** is that CPU time divided by
+  the frames the receivers got (each sent frame counts N-1 times): the
+  relay's cost per forwarded frame, reception included, which depends far
+  less on the machine's other load than the percentages do. **Relay RSS
+  max** is the largest VmRSS sampled every
   200 ms while the clients send; **peak** is the relay's ru_maxrss over its
-  whole life (getrusage of the child after it exits), setup included. A
+  whole life (getrusage of the child after it exits): setup, the drain
+  after sending, and closing all connections at SIGTERM included. A
   fresh relay process (in-memory database) serves each run.
 - **Clients CPU** is this process's (all N clients') CPU over the sending
   phase, % of one core; **machine busy** is the share of both cores busy
