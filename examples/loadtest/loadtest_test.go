@@ -125,6 +125,24 @@ func TestFormGroupRejectsOneClient(t *testing.T) {
 	}
 }
 
+func TestParseUDPInErrors(t *testing.T) {
+	const snmp = `Ip: Forwarding DefaultTTL
+Ip: 1 64
+Udp: InDatagrams NoPorts InErrors OutDatagrams RcvbufErrors
+Udp: 16279415 3226 17 8025790 12
+UdpLite: InDatagrams NoPorts InErrors
+UdpLite: 0 0 99
+`
+	if n, ok := parseUDPInErrors(snmp); !ok || n != 17 {
+		t.Errorf("parseUDPInErrors = %d, %v; want 17, true", n, ok)
+	}
+	for _, bad := range []string{"", "Udp: InDatagrams InErrors\n", "Udp: InDatagrams NoPorts\nUdp: 1 2\n", "Udp: InErrors\nUdp: x\n"} {
+		if n, ok := parseUDPInErrors(bad); ok {
+			t.Errorf("parseUDPInErrors(%q) = %d, true; want false", bad, n)
+		}
+	}
+}
+
 func TestSampleProc(t *testing.T) {
 	s, err := sampleProc(os.Getpid())
 	if err != nil {

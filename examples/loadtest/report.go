@@ -169,9 +169,9 @@ func printRow(w io.Writer, r *Result) {
 	if r.FirstFailure != nil {
 		fmt.Fprintf(w, "  first decrypt failure: %v\n", r.FirstFailure)
 	}
-	fmt.Fprintf(w, "  setup %v, send lag max %v, lost audio %d / video %d, of which in client queues %d / client streams %d, send errors %d, relay threads %d, drain %v\n",
+	fmt.Fprintf(w, "  setup %v, send lag max %v, lost audio %d / video %d, of which in client queues %d / client streams %d, kernel UDP drops (machine-wide) %d, send errors %d, relay threads %d, drain %v\n",
 		r.SetupTime.Round(time.Millisecond), r.SendLag.Max().Round(time.Microsecond), r.LostByStream[0], r.LostByStream[1],
-		r.ClientDropped, r.ClientStreamsFail, r.SendErrors+r.SealErrors,
+		r.ClientDropped, r.ClientStreamsFail, r.UDPDrops, r.SendErrors+r.SealErrors,
 		r.RelayThreads, r.ReceivedAfterStop.Round(time.Millisecond))
 }
 
@@ -182,11 +182,12 @@ type machine struct {
 	Kernel string
 	Go     string
 	Start  time.Time
-	Nice   int // this process's nice value, which the relay inherits
+	Nice   int    // this process's nice value, which the relay inherits
+	Load   string // /proc/loadavg at Start
 }
 
 func machineInfo() machine {
-	m := machine{CPUs: runtime.NumCPU(), Go: runtime.Version(), Start: time.Now().UTC()}
+	m := machine{CPUs: runtime.NumCPU(), Go: runtime.Version(), Start: time.Now().UTC(), Load: loadavg()}
 	// The getpriority system call returns 20 - nice (getpriority(2)).
 	if p, err := syscall.Getpriority(syscall.PRIO_PROCESS, 0); err == nil {
 		m.Nice = 20 - p
@@ -207,7 +208,7 @@ func machineInfo() machine {
 
 func (m machine) summary() string {
 	return fmt.Sprintf("%d CPUs (%s), Linux %s, %s, %s/%s; load average %s at %s; loadtest and relay at nice %d",
-		m.CPUs, m.Model, m.Kernel, m.Go, runtime.GOOS, runtime.GOARCH, loadavg(), m.Start.Format(time.RFC3339), m.Nice)
+		m.CPUs, m.Model, m.Kernel, m.Go, runtime.GOOS, runtime.GOARCH, m.Load, m.Start.Format(time.RFC3339), m.Nice)
 }
 
 // writeReport writes the Markdown report of a sweep.

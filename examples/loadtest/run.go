@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -62,6 +63,7 @@ type Result struct {
 	LostByStream      [2]int64 // audio, video; failures count as lost here
 	ClientDropped     uint64   // of those, dropped by the clients' transport receive queues
 	ClientStreamsFail uint64   // of those, lost on a failed stream into a client
+	UDPDrops          uint64   // the kernel's UDP InErrors over the run, machine-wide (/proc/net/snmp)
 	SendErrors        uint64
 	SealErrors        uint64
 	SendLag           Latencies    // how late each frame was sealed against the schedule
@@ -92,6 +94,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		cfg.Drain = 2 * time.Second
 	}
 	res := &Result{N: cfg.N, LoadBefore: loadavg()}
+	udpBefore := udpInErrors()
 	start := cfg.StartRelay
 	if start == nil {
 		start = func(maxMembers int) (relayServer, error) { return startRelay(cfg.RelayBin, maxMembers, cfg.RelayLog) }
@@ -256,6 +259,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		res.RelayPeakKiB = kib
 	}
 	res.LoadAfter = loadavg()
+	res.UDPDrops = udpInErrors() - udpBefore
 	return res, nil
 }
 
@@ -308,4 +312,40 @@ func (s cpuStat) busySince(s0 cpuStat) float64 {
 		return 0
 	}
 	return 100 * float64(s.busy-s0.busy) / float64(s.total-s0.total)
+}
+
+// udpInErrors returns the kernel's count of UDP datagrams it could not
+// deliver (InErrors, which includes RcvbufErrors: a full socket buffer),
+// machine-wide, from /proc/net/snmp; 0 if unreadable.
+func udpInErrors() uint64 {
+	b, err := os.ReadFile("/proc/net/snmp")
+	if err != nil {
+		return 0
+	}
+	n, _ := parseUDPInErrors(string(b))
+	return n
+}
+
+// parseUDPInErrors reads Udp InErrors from the text of /proc/net/snmp: a
+// "Udp:" line of field names followed by a "Udp:" line of values.
+func parseUDPInErrors(snmp string) (uint64, bool) {
+	var names []string
+	for l := range strings.Lines(snmp) {
+		f := strings.Fields(l)
+		if len(f) == 0 || f[0] != "Udp:" {
+			continue
+		}
+		if names == nil {
+			names = f
+			continue
+		}
+		for i, name := range names {
+			if name == "InErrors" && i < len(f) {
+				n, err := strconv.ParseUint(f[i], 10, 64)
+				return n, err == nil
+			}
+		}
+		return 0, false
+	}
+	return 0, false
 }
