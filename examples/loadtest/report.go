@@ -126,7 +126,7 @@ func passCounts(rs []*Result) string {
 
 var columns = []string{
 	"N", "sent (of schedule)", "expected", "opened", "decrypt fail", "lost",
-	"p50", "p99", "audio p99", "video p99", "max", "relay CPU", "relay CPU per frame out", "relay RSS max / peak",
+	"p50", "p99", "audio p99", "video p99", "max", "relay CPU", "relay CPU per frame out", "relay RSS max / HWM / at exit",
 	"clients CPU", "send lag p99", "machine busy", "load avg", "verdict",
 }
 
@@ -146,7 +146,7 @@ func row(r *Result) []string {
 		ms(r.LatencyAll.Max()),
 		fmt.Sprintf("%.0f%%", r.RelayCPUPercent),
 		fmt.Sprintf("%.1f µs", r.RelayCPUPerFrame().Seconds()*1e6),
-		fmt.Sprintf("%.1f / %.1f MiB", float64(r.RelayRSSMaxKiB)/1024, float64(r.RelayPeakKiB)/1024),
+		fmt.Sprintf("%.1f / %.1f / %.1f MiB", float64(r.RelayRSSMaxKiB)/1024, float64(r.RelayHWMKiB)/1024, float64(r.RelayPeakKiB)/1024),
 		fmt.Sprintf("%.0f%%", r.ClientCPUPercent),
 		ms(r.SendLag.Percentile(99)),
 		fmt.Sprintf("%.0f%%", r.MachineBusy),
@@ -267,8 +267,12 @@ const method = `
   that opened but were attributed to the wrong sender or stream. They must
   be zero.
 - **Lost** = expected − opened − decrypt failures: frames that never reached
-  a receiver's Open within the drain (dropped by the relay's per-receiver
-  queue, a client's receive queue, or a failed stream).
+  a receiver's Open within the drain. Candidates: the relay's per-receiver
+  media queue (256 frames) or a stream it could not open to a receiver
+  (64 at a time), quic-go's datagram receive queue (128) at the relay or a
+  client, a client's receive queue or a failed stream into it (both
+  counted, and printed per run with the kernel's UDP InErrors, by the
+  command).
 - **Latency (p50, p99, max)** is, for every opened frame, receipt time
   minus send time on the one clock of the client process: the send time is
   read just before Seal and carried *inside the encrypted frame*; the
@@ -286,11 +290,12 @@ const method = `
   machine has 2. **Relay CPU per frame out** is that CPU time divided by
   the frames the receivers got (each sent frame counts N-1 times): the
   relay's cost per forwarded frame, reception included, which depends far
-  less on the machine's other load than the percentages do. **Relay RSS
-  max** is the largest VmRSS sampled every
-  200 ms while the clients send; **peak** is the relay's ru_maxrss over its
-  whole life (getrusage of the child after it exits): setup, the drain
-  after sending, and closing all connections at SIGTERM included. A
+  less on the machine's other load than the percentages do.
+- **Relay RSS**: *max* is the largest VmRSS sampled every 200 ms while
+  the clients send; *HWM* the relay's VmHWM (peak RSS) read just before it
+  is stopped, covering setup, load and drain; *at exit* its ru_maxrss
+  (getrusage of the child after it exits), which adds the shutdown at
+  SIGTERM (closing every connection), where its memory was seen to peak. A
   fresh relay process (in-memory database) serves each run.
 - **Clients CPU** is this process's (all N clients') CPU over the sending
   phase, % of one core; **machine busy** is the share of both cores busy
@@ -308,10 +313,10 @@ const method = `
 ## Caveats
 
 - The relay, the N clients (one process) and whatever else runs on the
-  machine share its 2 cores. The clients do far more work than the relay
-  (each receives and decrypts N-1 streams over QUIC), so the client side
-  bounds N before the relay does: the largest N here is a lower bound on
-  what the relay sustains on 2 cores of its own, and the latency includes
+  machine share its 2 cores. The N clients together (each receiving and
+  decrypting N-1 senders over QUIC) use as much CPU as the relay or more
+  (compare the columns), so the largest N here is a lower bound on what
+  the relay sustains with 2 cores of its own, and the latency includes
   time the frames waited for a CPU in the clients.
 - Other jobs were running on this machine during the sweep (see the load
   average and "machine busy" columns): the figures are a lower bound, noisy

@@ -75,7 +75,8 @@ type Result struct {
 	RelayCPU          time.Duration // relay utime+stime during the sending phase
 	RelayCPUPercent   float64       // of one core
 	RelayRSSMaxKiB    int64         // the largest VmRSS sampled during the sending phase
-	RelayPeakKiB      int64         // ru_maxrss of the relay over its life
+	RelayHWMKiB       int64         // VmHWM of the relay before it is stopped: its peak RSS over setup, load and drain
+	RelayPeakKiB      int64         // ru_maxrss of the relay over its life, its shutdown included
 	RelayThreads      int
 	ClientCPUPercent  float64 // this process (all N clients), of one core
 	MachineBusy       float64 // both cores, % busy, all processes
@@ -253,6 +254,9 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	}
 	res.Over20ms = res.LatencyAll.CountAbove(20 * time.Millisecond)
 
+	if s, err := sampleProc(relay.Pid()); err == nil {
+		res.RelayHWMKiB = s.hwmKiB
+	}
 	relay.Stop()
 	relayDone = true
 	if kib, ok := relay.PeakRSS(); ok {
