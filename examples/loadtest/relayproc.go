@@ -113,20 +113,6 @@ func (p *relayProc) Stop() {
 	}
 }
 
-// PeakRSS returns the relay's peak resident memory as the kernel counted
-// it over its whole life (getrusage ru_maxrss of the child), once it has
-// exited.
-func (p *relayProc) PeakRSS() (kib int64, ok bool) {
-	if p.cmd.ProcessState == nil {
-		return 0, false
-	}
-	ru, ok := p.cmd.ProcessState.SysUsage().(*syscall.Rusage)
-	if !ok {
-		return 0, false
-	}
-	return ru.Maxrss, true
-}
-
 // procSample is one reading of a process's CPU time and memory.
 type procSample struct {
 	at       time.Time

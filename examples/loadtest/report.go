@@ -126,7 +126,7 @@ func passCounts(rs []*Result) string {
 
 var columns = []string{
 	"N", "sent (of schedule)", "expected", "opened", "decrypt fail", "lost",
-	"p50", "p99", "audio p99", "video p99", "max", "relay CPU", "relay CPU per frame out", "relay RSS max / HWM / at exit",
+	"p50", "p99", "audio p99", "video p99", "max", "relay CPU", "relay CPU per frame out", "relay RSS max / HWM",
 	"clients CPU", "send lag p99", "machine busy", "load avg", "verdict",
 }
 
@@ -146,7 +146,7 @@ func row(r *Result) []string {
 		ms(r.LatencyAll.Max()),
 		fmt.Sprintf("%.0f%%", r.RelayCPUPercent),
 		fmt.Sprintf("%.1f µs", r.RelayCPUPerFrame().Seconds()*1e6),
-		fmt.Sprintf("%.1f / %.1f / %.1f MiB", float64(r.RelayRSSMaxKiB)/1024, float64(r.RelayHWMKiB)/1024, float64(r.RelayPeakKiB)/1024),
+		fmt.Sprintf("%.1f / %.1f MiB", float64(r.RelayRSSMaxKiB)/1024, float64(r.RelayHWMKiB)/1024),
 		fmt.Sprintf("%.0f%%", r.ClientCPUPercent),
 		ms(r.SendLag.Percentile(99)),
 		fmt.Sprintf("%.0f%%", r.MachineBusy),
@@ -293,10 +293,12 @@ const method = `
   less on the machine's other load than the percentages do.
 - **Relay RSS**: *max* is the largest VmRSS sampled every 200 ms while
   the clients send; *HWM* the relay's VmHWM (peak RSS) read just before it
-  is stopped, covering setup, load and drain; *at exit* its ru_maxrss
-  (getrusage of the child after it exits), which adds the shutdown at
-  SIGTERM (closing every connection), where its memory was seen to peak. A
-  fresh relay process (in-memory database) serves each run.
+  is stopped, covering setup, load and drain. (Not the child's ru_maxrss
+  from wait4: the child runs in the parent's address space, or a copy of
+  it, until exec, and Linux folds that address space's peak RSS into the
+  child's maxrss at exec (exec_mmap), so that figure is at least the load
+  generator's own peak.) A fresh relay process (in-memory database) serves
+  each run.
 - **Clients CPU** is this process's (all N clients') CPU over the sending
   phase, % of one core; **machine busy** is the share of both cores busy
   in /proc/stat over the same phase, all processes included; **load avg**

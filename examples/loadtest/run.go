@@ -37,8 +37,6 @@ type relayServer interface {
 	Pin() []byte // SHA-256 of its certificate
 	Pid() int
 	Stop()
-	// PeakRSS is the process's peak resident memory, once stopped.
-	PeakRSS() (kib int64, ok bool)
 }
 
 // Result is what one run measured.
@@ -76,7 +74,6 @@ type Result struct {
 	RelayCPUPercent   float64       // of one core
 	RelayRSSMaxKiB    int64         // the largest VmRSS sampled during the sending phase
 	RelayHWMKiB       int64         // VmHWM of the relay before it is stopped: its peak RSS over setup, load and drain
-	RelayPeakKiB      int64         // ru_maxrss of the relay over its life, its shutdown included
 	RelayThreads      int
 	ClientCPUPercent  float64 // this process (all N clients), of one core
 	MachineBusy       float64 // both cores, % busy, all processes
@@ -259,9 +256,6 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	}
 	relay.Stop()
 	relayDone = true
-	if kib, ok := relay.PeakRSS(); ok {
-		res.RelayPeakKiB = kib
-	}
 	res.LoadAfter = loadavg()
 	res.UDPDrops = udpInErrors() - udpBefore
 	return res, nil
