@@ -69,7 +69,7 @@ func checkFlow(t *testing.T, res *Result) {
 	if res.LatencyAll.Percentile(50) <= 0 {
 		t.Errorf("p50 latency %v: the stamps are not read", res.LatencyAll.Percentile(50))
 	}
-	if res.RelayHWMKiB <= 0 || res.RelayRSSMaxKiB <= 0 || res.RelayHWMKiB < res.RelayRSSMaxKiB {
+	if res.RelayHWMKiB <= 0 || res.RelayRSSMaxKiB <= 0 {
 		t.Errorf("relay memory not measured: RSS max %d KiB, HWM %d KiB", res.RelayRSSMaxKiB, res.RelayHWMKiB)
 	}
 	row := strings.Join(row(res), " | ")

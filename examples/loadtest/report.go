@@ -293,7 +293,8 @@ const method = `
   less on the machine's other load than the percentages do.
 - **Relay RSS**: *max* is the largest VmRSS sampled every 200 ms while
   the clients send; *HWM* the relay's VmHWM (peak RSS) read just before it
-  is stopped, covering setup, load and drain. (Not the child's ru_maxrss
+  is stopped, covering setup, load and drain (the kernel updates it
+  lazily, so it can read a little below a sampled VmRSS). (Not the child's ru_maxrss
   from wait4: the child runs in the parent's address space, or a copy of
   it, until exec, and Linux folds that address space's peak RSS into the
   child's maxrss at exec (exec_mmap), so that figure is at least the load
