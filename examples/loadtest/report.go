@@ -10,7 +10,6 @@ import (
 	"slices"
 	"strings"
 	"syscall"
-	"text/tabwriter"
 	"time"
 )
 
@@ -155,17 +154,14 @@ func row(r *Result) []string {
 	}
 }
 
-var tw *tabwriter.Writer
-
+// printHeader and printRow print the table as the runs finish, one line
+// per run, fields separated by two spaces.
 func printHeader(w io.Writer) {
-	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, strings.Join(columns, "\t"))
-	tw.Flush()
+	fmt.Fprintln(w, strings.Join(columns, "  "))
 }
 
 func printRow(w io.Writer, r *Result) {
-	fmt.Fprintln(tw, strings.Join(row(r), "\t"))
-	tw.Flush()
+	fmt.Fprintln(w, strings.Join(row(r), "  "))
 	if r.FirstFailure != nil {
 		fmt.Fprintf(w, "  first decrypt failure: %v\n", r.FirstFailure)
 	}
