@@ -165,6 +165,7 @@ func printRow(w io.Writer, r *Result) {
 	if r.FirstFailure != nil {
 		fmt.Fprintf(w, "  first decrypt failure: %v\n", r.FirstFailure)
 	}
+	fmt.Fprintf(w, "  frames over 20 ms %d, load average after %s\n", r.Over20ms, r.LoadAfter)
 	fmt.Fprintf(w, "  setup %v, send lag max %v, lost audio %d / video %d, of which in client queues %d / client streams %d, kernel UDP drops (machine-wide) %d, send errors %d, relay threads %d, drain %v\n",
 		r.SetupTime.Round(time.Millisecond), r.SendLag.Max().Round(time.Microsecond), r.LostByStream[0], r.LostByStream[1],
 		r.ClientDropped, r.ClientStreamsFail, r.UDPDrops, r.SendErrors+r.SealErrors,

@@ -55,8 +55,8 @@ type Result struct {
 	FirstFailure  error
 	BadStamp      uint64
 	// Lost is Expected - Opened - DecryptFailed - BadStamp: frames that
-	// never arrived (dropped by a queue of the relay or a client, or lost
-	// on the loopback).
+	// never arrived (dropped by a queue of the relay, of quic-go or of a
+	// client, or on a failed stream).
 	Lost              int64
 	LostByStream      [2]int64 // audio, video; failures count as lost here
 	ClientDropped     uint64   // of those, dropped by the clients' transport receive queues
@@ -68,7 +68,7 @@ type Result struct {
 	HandshakesDuring  uint64       // handshake messages during the load (none expected)
 	Latency           [2]Latencies // audio, video
 	LatencyAll        Latencies
-	Over20ms          int
+	Over20ms          int // latency samples over 20 ms
 	SetupTime         time.Duration
 	RelayCPU          time.Duration // relay utime+stime during the sending phase
 	RelayCPUPercent   float64       // of one core
