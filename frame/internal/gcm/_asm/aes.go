@@ -36,6 +36,39 @@ func aesRounds(evex bool, nr int, state []VecPhysical, rk func(i int) Op, work s
 	}
 }
 
+// aesRoundsPlus is aesRounds (AVX-512) on the state registers and on one
+// more 128-bit block x, whose round keys are the low lanes of the state's.
+func aesRoundsPlus(nr int, state []VecPhysical, x VecPhysical, rk func(i int) Op, work steps) {
+	low := func(i int) Op {
+		if p, ok := rk(i).(preloaded); ok {
+			return p.AsX()
+		}
+		return rk(i).(VecPhysical).AsX()
+	}
+	for i := 0; i <= nr; i++ {
+		if p, ok := rk(i).(preloaded); ok {
+			p.load()
+		}
+		for _, a := range append(state[:len(state):len(state)], x) {
+			k := rk(i)
+			if a == x {
+				k = low(i)
+			}
+			switch {
+			case i == 0:
+				xor(true, k, a, a)
+			case i < nr:
+				vaesenc(k, a, a)
+			default:
+				vaesenclast(k, a, a)
+			}
+		}
+		if i >= 1 && i <= nr-1 {
+			work[(i-1)*len(work)/(nr-1) : i*len(work)/(nr-1)].emit()
+		}
+	}
+}
+
 // preloaded is a round-key operand that must be loaded into its register
 // at the start of the round (see fn.rk).
 type preloaded struct {
