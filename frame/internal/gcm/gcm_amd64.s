@@ -1843,7 +1843,7 @@ TEXT ·initAES256(SB), NOSPLIT, $0-16
 	RET
 
 // func sealAVX512AES128(ks *byte, dst *byte, src *byte, n int, nonce *byte, aad *byte, aadLen int)
-// Requires: AVX, AVX512BW, AVX512F, AVX512VL, BMI2, CMOV
+// Requires: AVX, AVX2, AVX512BW, AVX512F, AVX512VL, BMI2, CMOV
 TEXT ·sealAVX512AES128(SB), NOSPLIT, $32-56
 	MOVQ ks+0(FP), AX
 	MOVQ dst+8(FP), CX
@@ -1891,12 +1891,20 @@ TEXT ·sealAVX512AES128(SB), NOSPLIT, $32-56
 	JA    sealAVX512AES128_long
 	CMPQ  R8, $0x40
 	JA    sealAVX512AES128_long
+	CMPQ  BX, $0x00000020
+	JBE   sealAVX512AES128_short1h
 	CMPQ  BX, $0x00000040
 	JBE   sealAVX512AES128_short1
+	CMPQ  BX, $0x00000060
+	JBE   sealAVX512AES128_short2h
 	CMPQ  BX, $0x00000080
 	JBE   sealAVX512AES128_short2
+	CMPQ  BX, $0x000000a0
+	JBE   sealAVX512AES128_short3h
 	CMPQ  BX, $0x000000c0
 	JBE   sealAVX512AES128_short3
+	CMPQ  BX, $0x000000e0
+	JBE   sealAVX512AES128_short4h
 	JMP   sealAVX512AES128_short4
 
 sealAVX512AES128_long:
@@ -3748,6 +3756,104 @@ sealAVX512AES128_final:
 	VZEROUPPER
 	RET
 
+sealAVX512AES128_short1h:
+	// AAD, zero padded to one vector, and the powers of H for it and the text.
+	MOVQ        R8, SI
+	MOVQ        $-1, R10
+	BZHIQ       SI, R10, R10
+	KMOVQ       R10, K1
+	VMOVDQU8.Z  (DI), K1, Z17
+	VPSHUFB     Z15, Z17, Z17
+	MOVQ        BX, SI
+	ADDQ        $0x0f, SI
+	ANDQ        $-16, SI
+	LEAQ        1520(AX), DI
+	SUBQ        SI, DI
+	MOVQ        R8, SI
+	ADDQ        $0x0f, SI
+	ANDQ        $-16, SI
+	MOVQ        DI, R8
+	SUBQ        SI, R8
+	MOVQ        $-1, SI
+	BZHIQ       BX, SI, SI
+	KMOVQ       SI, K2
+	VPSHUFB     Z15, Z13, Z0
+	VPXORD      Y24, Y0, Y0
+	VPXORD      X24, X7, X7
+	VAESENC     Y25, Y0, Y0
+	VAESENC     X25, X7, X7
+	VPCLMULQDQ  $0x00, (R8), Z17, Z8
+	VAESENC     Y26, Y0, Y0
+	VAESENC     X26, X7, X7
+	VPCLMULQDQ  $0x11, (R8), Z17, Z10
+	VAESENC     Y27, Y0, Y0
+	VAESENC     X27, X7, X7
+	VPCLMULQDQ  $0x01, (R8), Z17, Z9
+	VPCLMULQDQ  $0x10, (R8), Z17, Z11
+	VAESENC     Y28, Y0, Y0
+	VAESENC     X28, X7, X7
+	VPXORD      Z11, Z9, Z9
+	VAESENC     Y29, Y0, Y0
+	VAESENC     X29, X7, X7
+	VMOVDQU     (SP), X13
+	VPCLMULQDQ  $0x00, 1520(AX), X13, X11
+	VAESENC     Y30, Y0, Y0
+	VAESENC     X30, X7, X7
+	VPCLMULQDQ  $0x11, 1520(AX), X13, X12
+	VMOVDQU64   448(AX), Z31
+	VAESENC     Y31, Y0, Y0
+	VAESENC     X31, X7, X7
+	VPXORD      Z11, Z8, Z8
+	VPXORD      Z12, Z10, Z10
+	VMOVDQU64   512(AX), Z31
+	VAESENC     Y31, Y0, Y0
+	VAESENC     X31, X7, X7
+	VPCLMULQDQ  $0x01, 1520(AX), X13, X11
+	VMOVDQU64   576(AX), Z31
+	VAESENC     Y31, Y0, Y0
+	VAESENC     X31, X7, X7
+	VPCLMULQDQ  $0x10, 1520(AX), X13, X12
+	VPTERNLOGD  $0x96, Z11, Z12, Z9
+	VMOVDQU64   640(AX), Z31
+	VAESENCLAST Y31, Y0, Y0
+	VAESENCLAST X31, X7, X7
+	VMOVDQU8.Z  (DX), K2, Z11
+	VPXORD      Z11, Z0, Z0
+	VMOVDQU8    Z0, K2, (CX)
+
+	// Zero the ciphertext past n for GHASH.
+	VMOVDQU8.Z    Z0, K2, Z0
+	VPSHUFB       Y15, Y0, Y16
+	VPCLMULQDQ    $0x00, (DI), Y16, Y11
+	VPCLMULQDQ    $0x11, (DI), Y16, Y12
+	VPXORD        Z11, Z8, Z8
+	VPXORD        Z12, Z10, Z10
+	VPCLMULQDQ    $0x01, (DI), Y16, Y11
+	VPCLMULQDQ    $0x10, (DI), Y16, Y12
+	VPTERNLOGD    $0x96, Z11, Z12, Z9
+	VPCLMULQDQ    $0x10, gfPoly<>+0(SB), Z8, Z11
+	VPSHUFD       $0x4e, Z8, Z8
+	VPTERNLOGD    $0x96, Z11, Z8, Z9
+	VPCLMULQDQ    $0x10, gfPoly<>+0(SB), Z9, Z11
+	VPSHUFD       $0x4e, Z9, Z9
+	VPTERNLOGD    $0x96, Z11, Z9, Z10
+	VEXTRACTI32X4 $0x01, Z10, X11
+	VEXTRACTI32X4 $0x02, Z10, X12
+	VEXTRACTI32X4 $0x03, Z10, X14
+	VPTERNLOGD    $0x96, X11, X12, X14
+	VPXORD        X10, X14, X14
+
+	// AES_K(J0) stays in its register: the tag needs no stack round trip.
+	VPSHUFB X15, X14, X14
+	VPXOR   X7, X14, X14
+	VMOVDQU X14, (R9)
+
+	// Scrub the stack copies of AES_K(J0) and (256-bit path) text.
+	VPXOR   X12, X12, X12
+	VMOVDQU X12, 16(SP)
+	VZEROUPPER
+	RET
+
 sealAVX512AES128_short1:
 	// AAD, zero padded to one vector, and the powers of H for it and the text.
 	MOVQ        R8, SI
@@ -3809,7 +3915,6 @@ sealAVX512AES128_short1:
 	VMOVDQU64   640(AX), Z31
 	VAESENCLAST Z31, Z0, Z0
 	VAESENCLAST X31, X7, X7
-	VMOVDQU     X7, 16(SP)
 	VMOVDQU8.Z  (DX), K2, Z11
 	VPXORD      Z11, Z0, Z0
 	VMOVDQU8    Z0, K2, (CX)
@@ -3835,7 +3940,139 @@ sealAVX512AES128_short1:
 	VEXTRACTI32X4 $0x03, Z10, X14
 	VPTERNLOGD    $0x96, X11, X12, X14
 	VPXORD        X10, X14, X14
-	JMP           sealAVX512AES128_final
+
+	// AES_K(J0) stays in its register: the tag needs no stack round trip.
+	VPSHUFB X15, X14, X14
+	VPXOR   X7, X14, X14
+	VMOVDQU X14, (R9)
+
+	// Scrub the stack copies of AES_K(J0) and (256-bit path) text.
+	VPXOR   X12, X12, X12
+	VMOVDQU X12, 16(SP)
+	VZEROUPPER
+	RET
+
+sealAVX512AES128_short2h:
+	// AAD, zero padded to one vector, and the powers of H for it and the text.
+	MOVQ        R8, SI
+	MOVQ        $-1, R10
+	BZHIQ       SI, R10, R10
+	KMOVQ       R10, K1
+	VMOVDQU8.Z  (DI), K1, Z18
+	VPSHUFB     Z15, Z18, Z18
+	MOVQ        BX, SI
+	ADDQ        $0x0f, SI
+	ANDQ        $-16, SI
+	LEAQ        1520(AX), DI
+	SUBQ        SI, DI
+	MOVQ        R8, SI
+	ADDQ        $0x0f, SI
+	ANDQ        $-16, SI
+	MOVQ        DI, R8
+	SUBQ        SI, R8
+	SUBQ        $0x00000040, BX
+	MOVQ        $-1, SI
+	BZHIQ       BX, SI, SI
+	KMOVQ       SI, K2
+	VPSHUFB     Z15, Z13, Z0
+	VPADDD      inc4<>+0(SB), Z13, Z13
+	VPSHUFB     Z15, Z13, Z1
+	VPXORD      Z24, Z0, Z0
+	VPXORD      Y24, Y1, Y1
+	VPXORD      X24, X7, X7
+	VAESENC     Z25, Z0, Z0
+	VAESENC     Y25, Y1, Y1
+	VAESENC     X25, X7, X7
+	VPCLMULQDQ  $0x00, (R8), Z18, Z8
+	VAESENC     Z26, Z0, Z0
+	VAESENC     Y26, Y1, Y1
+	VAESENC     X26, X7, X7
+	VPCLMULQDQ  $0x11, (R8), Z18, Z10
+	VAESENC     Z27, Z0, Z0
+	VAESENC     Y27, Y1, Y1
+	VAESENC     X27, X7, X7
+	VPCLMULQDQ  $0x01, (R8), Z18, Z9
+	VPCLMULQDQ  $0x10, (R8), Z18, Z11
+	VAESENC     Z28, Z0, Z0
+	VAESENC     Y28, Y1, Y1
+	VAESENC     X28, X7, X7
+	VPXORD      Z11, Z9, Z9
+	VAESENC     Z29, Z0, Z0
+	VAESENC     Y29, Y1, Y1
+	VAESENC     X29, X7, X7
+	VMOVDQU     (SP), X13
+	VPCLMULQDQ  $0x00, 1520(AX), X13, X11
+	VAESENC     Z30, Z0, Z0
+	VAESENC     Y30, Y1, Y1
+	VAESENC     X30, X7, X7
+	VPCLMULQDQ  $0x11, 1520(AX), X13, X12
+	VMOVDQU64   448(AX), Z31
+	VAESENC     Z31, Z0, Z0
+	VAESENC     Y31, Y1, Y1
+	VAESENC     X31, X7, X7
+	VPXORD      Z11, Z8, Z8
+	VPXORD      Z12, Z10, Z10
+	VMOVDQU64   512(AX), Z31
+	VAESENC     Z31, Z0, Z0
+	VAESENC     Y31, Y1, Y1
+	VAESENC     X31, X7, X7
+	VPCLMULQDQ  $0x01, 1520(AX), X13, X11
+	VMOVDQU64   576(AX), Z31
+	VAESENC     Z31, Z0, Z0
+	VAESENC     Y31, Y1, Y1
+	VAESENC     X31, X7, X7
+	VPCLMULQDQ  $0x10, 1520(AX), X13, X12
+	VPTERNLOGD  $0x96, Z11, Z12, Z9
+	VMOVDQU64   640(AX), Z31
+	VAESENCLAST Z31, Z0, Z0
+	VAESENCLAST Y31, Y1, Y1
+	VAESENCLAST X31, X7, X7
+	VPXORD      (DX), Z0, Z0
+	VMOVDQU64   Z0, (CX)
+	VMOVDQU8.Z  64(DX), K2, Z11
+	VPXORD      Z11, Z1, Z1
+	VMOVDQU8    Z1, K2, 64(CX)
+
+	// Zero the ciphertext past n for GHASH.
+	VMOVDQU8.Z    Z1, K2, Z1
+	VPSHUFB       Z15, Z0, Z16
+	VPSHUFB       Y15, Y1, Y17
+	VPCLMULQDQ    $0x00, (DI), Z16, Z11
+	VPCLMULQDQ    $0x11, (DI), Z16, Z12
+	VPXORD        Z11, Z8, Z8
+	VPXORD        Z12, Z10, Z10
+	VPCLMULQDQ    $0x01, (DI), Z16, Z11
+	VPCLMULQDQ    $0x10, (DI), Z16, Z12
+	VPTERNLOGD    $0x96, Z11, Z12, Z9
+	VPCLMULQDQ    $0x00, 64(DI), Y17, Y11
+	VPCLMULQDQ    $0x11, 64(DI), Y17, Y12
+	VPXORD        Z11, Z8, Z8
+	VPXORD        Z12, Z10, Z10
+	VPCLMULQDQ    $0x01, 64(DI), Y17, Y11
+	VPCLMULQDQ    $0x10, 64(DI), Y17, Y12
+	VPTERNLOGD    $0x96, Z11, Z12, Z9
+	VPCLMULQDQ    $0x10, gfPoly<>+0(SB), Z8, Z11
+	VPSHUFD       $0x4e, Z8, Z8
+	VPTERNLOGD    $0x96, Z11, Z8, Z9
+	VPCLMULQDQ    $0x10, gfPoly<>+0(SB), Z9, Z11
+	VPSHUFD       $0x4e, Z9, Z9
+	VPTERNLOGD    $0x96, Z11, Z9, Z10
+	VEXTRACTI32X4 $0x01, Z10, X11
+	VEXTRACTI32X4 $0x02, Z10, X12
+	VEXTRACTI32X4 $0x03, Z10, X14
+	VPTERNLOGD    $0x96, X11, X12, X14
+	VPXORD        X10, X14, X14
+
+	// AES_K(J0) stays in its register: the tag needs no stack round trip.
+	VPSHUFB X15, X14, X14
+	VPXOR   X7, X14, X14
+	VMOVDQU X14, (R9)
+
+	// Scrub the stack copies of AES_K(J0) and (256-bit path) text.
+	VPXOR   X12, X12, X12
+	VMOVDQU X12, 16(SP)
+	VZEROUPPER
+	RET
 
 sealAVX512AES128_short2:
 	// AAD, zero padded to one vector, and the powers of H for it and the text.
@@ -3912,7 +4149,6 @@ sealAVX512AES128_short2:
 	VAESENCLAST Z31, Z0, Z0
 	VAESENCLAST Z31, Z1, Z1
 	VAESENCLAST X31, X7, X7
-	VMOVDQU     X7, 16(SP)
 	VPXORD      (DX), Z0, Z0
 	VMOVDQU64   Z0, (CX)
 	VMOVDQU8.Z  64(DX), K2, Z11
@@ -3948,7 +4184,162 @@ sealAVX512AES128_short2:
 	VEXTRACTI32X4 $0x03, Z10, X14
 	VPTERNLOGD    $0x96, X11, X12, X14
 	VPXORD        X10, X14, X14
-	JMP           sealAVX512AES128_final
+
+	// AES_K(J0) stays in its register: the tag needs no stack round trip.
+	VPSHUFB X15, X14, X14
+	VPXOR   X7, X14, X14
+	VMOVDQU X14, (R9)
+
+	// Scrub the stack copies of AES_K(J0) and (256-bit path) text.
+	VPXOR   X12, X12, X12
+	VMOVDQU X12, 16(SP)
+	VZEROUPPER
+	RET
+
+sealAVX512AES128_short3h:
+	// AAD, zero padded to one vector, and the powers of H for it and the text.
+	MOVQ        R8, SI
+	MOVQ        $-1, R10
+	BZHIQ       SI, R10, R10
+	KMOVQ       R10, K1
+	VMOVDQU8.Z  (DI), K1, Z19
+	VPSHUFB     Z15, Z19, Z19
+	MOVQ        BX, SI
+	ADDQ        $0x0f, SI
+	ANDQ        $-16, SI
+	LEAQ        1520(AX), DI
+	SUBQ        SI, DI
+	MOVQ        R8, SI
+	ADDQ        $0x0f, SI
+	ANDQ        $-16, SI
+	MOVQ        DI, R8
+	SUBQ        SI, R8
+	SUBQ        $0x00000080, BX
+	MOVQ        $-1, SI
+	BZHIQ       BX, SI, SI
+	KMOVQ       SI, K2
+	VPSHUFB     Z15, Z13, Z0
+	VPADDD      inc4<>+0(SB), Z13, Z13
+	VPSHUFB     Z15, Z13, Z1
+	VPADDD      inc4<>+0(SB), Z13, Z13
+	VPSHUFB     Z15, Z13, Z2
+	VPXORD      Z24, Z0, Z0
+	VPXORD      Z24, Z1, Z1
+	VPXORD      Y24, Y2, Y2
+	VPXORD      X24, X7, X7
+	VAESENC     Z25, Z0, Z0
+	VAESENC     Z25, Z1, Z1
+	VAESENC     Y25, Y2, Y2
+	VAESENC     X25, X7, X7
+	VPCLMULQDQ  $0x00, (R8), Z19, Z8
+	VAESENC     Z26, Z0, Z0
+	VAESENC     Z26, Z1, Z1
+	VAESENC     Y26, Y2, Y2
+	VAESENC     X26, X7, X7
+	VPCLMULQDQ  $0x11, (R8), Z19, Z10
+	VAESENC     Z27, Z0, Z0
+	VAESENC     Z27, Z1, Z1
+	VAESENC     Y27, Y2, Y2
+	VAESENC     X27, X7, X7
+	VPCLMULQDQ  $0x01, (R8), Z19, Z9
+	VPCLMULQDQ  $0x10, (R8), Z19, Z11
+	VAESENC     Z28, Z0, Z0
+	VAESENC     Z28, Z1, Z1
+	VAESENC     Y28, Y2, Y2
+	VAESENC     X28, X7, X7
+	VPXORD      Z11, Z9, Z9
+	VAESENC     Z29, Z0, Z0
+	VAESENC     Z29, Z1, Z1
+	VAESENC     Y29, Y2, Y2
+	VAESENC     X29, X7, X7
+	VMOVDQU     (SP), X13
+	VPCLMULQDQ  $0x00, 1520(AX), X13, X11
+	VAESENC     Z30, Z0, Z0
+	VAESENC     Z30, Z1, Z1
+	VAESENC     Y30, Y2, Y2
+	VAESENC     X30, X7, X7
+	VPCLMULQDQ  $0x11, 1520(AX), X13, X12
+	VMOVDQU64   448(AX), Z31
+	VAESENC     Z31, Z0, Z0
+	VAESENC     Z31, Z1, Z1
+	VAESENC     Y31, Y2, Y2
+	VAESENC     X31, X7, X7
+	VPXORD      Z11, Z8, Z8
+	VPXORD      Z12, Z10, Z10
+	VMOVDQU64   512(AX), Z31
+	VAESENC     Z31, Z0, Z0
+	VAESENC     Z31, Z1, Z1
+	VAESENC     Y31, Y2, Y2
+	VAESENC     X31, X7, X7
+	VPCLMULQDQ  $0x01, 1520(AX), X13, X11
+	VMOVDQU64   576(AX), Z31
+	VAESENC     Z31, Z0, Z0
+	VAESENC     Z31, Z1, Z1
+	VAESENC     Y31, Y2, Y2
+	VAESENC     X31, X7, X7
+	VPCLMULQDQ  $0x10, 1520(AX), X13, X12
+	VPTERNLOGD  $0x96, Z11, Z12, Z9
+	VMOVDQU64   640(AX), Z31
+	VAESENCLAST Z31, Z0, Z0
+	VAESENCLAST Z31, Z1, Z1
+	VAESENCLAST Y31, Y2, Y2
+	VAESENCLAST X31, X7, X7
+	VPXORD      (DX), Z0, Z0
+	VMOVDQU64   Z0, (CX)
+	VPXORD      64(DX), Z1, Z1
+	VMOVDQU64   Z1, 64(CX)
+	VMOVDQU8.Z  128(DX), K2, Z11
+	VPXORD      Z11, Z2, Z2
+	VMOVDQU8    Z2, K2, 128(CX)
+
+	// Zero the ciphertext past n for GHASH.
+	VMOVDQU8.Z    Z2, K2, Z2
+	VPSHUFB       Z15, Z0, Z16
+	VPSHUFB       Z15, Z1, Z17
+	VPSHUFB       Y15, Y2, Y18
+	VPCLMULQDQ    $0x00, (DI), Z16, Z11
+	VPCLMULQDQ    $0x11, (DI), Z16, Z12
+	VPXORD        Z11, Z8, Z8
+	VPXORD        Z12, Z10, Z10
+	VPCLMULQDQ    $0x01, (DI), Z16, Z11
+	VPCLMULQDQ    $0x10, (DI), Z16, Z12
+	VPTERNLOGD    $0x96, Z11, Z12, Z9
+	VPCLMULQDQ    $0x00, 64(DI), Z17, Z11
+	VPCLMULQDQ    $0x11, 64(DI), Z17, Z12
+	VPXORD        Z11, Z8, Z8
+	VPXORD        Z12, Z10, Z10
+	VPCLMULQDQ    $0x01, 64(DI), Z17, Z11
+	VPCLMULQDQ    $0x10, 64(DI), Z17, Z12
+	VPTERNLOGD    $0x96, Z11, Z12, Z9
+	VPCLMULQDQ    $0x00, 128(DI), Y18, Y11
+	VPCLMULQDQ    $0x11, 128(DI), Y18, Y12
+	VPXORD        Z11, Z8, Z8
+	VPXORD        Z12, Z10, Z10
+	VPCLMULQDQ    $0x01, 128(DI), Y18, Y11
+	VPCLMULQDQ    $0x10, 128(DI), Y18, Y12
+	VPTERNLOGD    $0x96, Z11, Z12, Z9
+	VPCLMULQDQ    $0x10, gfPoly<>+0(SB), Z8, Z11
+	VPSHUFD       $0x4e, Z8, Z8
+	VPTERNLOGD    $0x96, Z11, Z8, Z9
+	VPCLMULQDQ    $0x10, gfPoly<>+0(SB), Z9, Z11
+	VPSHUFD       $0x4e, Z9, Z9
+	VPTERNLOGD    $0x96, Z11, Z9, Z10
+	VEXTRACTI32X4 $0x01, Z10, X11
+	VEXTRACTI32X4 $0x02, Z10, X12
+	VEXTRACTI32X4 $0x03, Z10, X14
+	VPTERNLOGD    $0x96, X11, X12, X14
+	VPXORD        X10, X14, X14
+
+	// AES_K(J0) stays in its register: the tag needs no stack round trip.
+	VPSHUFB X15, X14, X14
+	VPXOR   X7, X14, X14
+	VMOVDQU X14, (R9)
+
+	// Scrub the stack copies of AES_K(J0) and (256-bit path) text.
+	VPXOR   X12, X12, X12
+	VMOVDQU X12, 16(SP)
+	VZEROUPPER
+	RET
 
 sealAVX512AES128_short3:
 	// AAD, zero padded to one vector, and the powers of H for it and the text.
@@ -4038,7 +4429,6 @@ sealAVX512AES128_short3:
 	VAESENCLAST Z31, Z1, Z1
 	VAESENCLAST Z31, Z2, Z2
 	VAESENCLAST X31, X7, X7
-	VMOVDQU     X7, 16(SP)
 	VPXORD      (DX), Z0, Z0
 	VMOVDQU64   Z0, (CX)
 	VPXORD      64(DX), Z1, Z1
@@ -4084,7 +4474,185 @@ sealAVX512AES128_short3:
 	VEXTRACTI32X4 $0x03, Z10, X14
 	VPTERNLOGD    $0x96, X11, X12, X14
 	VPXORD        X10, X14, X14
-	JMP           sealAVX512AES128_final
+
+	// AES_K(J0) stays in its register: the tag needs no stack round trip.
+	VPSHUFB X15, X14, X14
+	VPXOR   X7, X14, X14
+	VMOVDQU X14, (R9)
+
+	// Scrub the stack copies of AES_K(J0) and (256-bit path) text.
+	VPXOR   X12, X12, X12
+	VMOVDQU X12, 16(SP)
+	VZEROUPPER
+	RET
+
+sealAVX512AES128_short4h:
+	// AAD, zero padded to one vector, and the powers of H for it and the text.
+	MOVQ        R8, SI
+	MOVQ        $-1, R10
+	BZHIQ       SI, R10, R10
+	KMOVQ       R10, K1
+	VMOVDQU8.Z  (DI), K1, Z20
+	VPSHUFB     Z15, Z20, Z20
+	MOVQ        BX, SI
+	ADDQ        $0x0f, SI
+	ANDQ        $-16, SI
+	LEAQ        1520(AX), DI
+	SUBQ        SI, DI
+	MOVQ        R8, SI
+	ADDQ        $0x0f, SI
+	ANDQ        $-16, SI
+	MOVQ        DI, R8
+	SUBQ        SI, R8
+	SUBQ        $0x000000c0, BX
+	MOVQ        $-1, SI
+	BZHIQ       BX, SI, SI
+	KMOVQ       SI, K2
+	VPSHUFB     Z15, Z13, Z0
+	VPADDD      inc4<>+0(SB), Z13, Z13
+	VPSHUFB     Z15, Z13, Z1
+	VPADDD      inc4<>+0(SB), Z13, Z13
+	VPSHUFB     Z15, Z13, Z2
+	VPADDD      inc4<>+0(SB), Z13, Z13
+	VPSHUFB     Z15, Z13, Z3
+	VPXORD      Z24, Z0, Z0
+	VPXORD      Z24, Z1, Z1
+	VPXORD      Z24, Z2, Z2
+	VPXORD      Y24, Y3, Y3
+	VPXORD      X24, X7, X7
+	VAESENC     Z25, Z0, Z0
+	VAESENC     Z25, Z1, Z1
+	VAESENC     Z25, Z2, Z2
+	VAESENC     Y25, Y3, Y3
+	VAESENC     X25, X7, X7
+	VPCLMULQDQ  $0x00, (R8), Z20, Z8
+	VAESENC     Z26, Z0, Z0
+	VAESENC     Z26, Z1, Z1
+	VAESENC     Z26, Z2, Z2
+	VAESENC     Y26, Y3, Y3
+	VAESENC     X26, X7, X7
+	VPCLMULQDQ  $0x11, (R8), Z20, Z10
+	VAESENC     Z27, Z0, Z0
+	VAESENC     Z27, Z1, Z1
+	VAESENC     Z27, Z2, Z2
+	VAESENC     Y27, Y3, Y3
+	VAESENC     X27, X7, X7
+	VPCLMULQDQ  $0x01, (R8), Z20, Z9
+	VPCLMULQDQ  $0x10, (R8), Z20, Z11
+	VAESENC     Z28, Z0, Z0
+	VAESENC     Z28, Z1, Z1
+	VAESENC     Z28, Z2, Z2
+	VAESENC     Y28, Y3, Y3
+	VAESENC     X28, X7, X7
+	VPXORD      Z11, Z9, Z9
+	VAESENC     Z29, Z0, Z0
+	VAESENC     Z29, Z1, Z1
+	VAESENC     Z29, Z2, Z2
+	VAESENC     Y29, Y3, Y3
+	VAESENC     X29, X7, X7
+	VMOVDQU     (SP), X13
+	VPCLMULQDQ  $0x00, 1520(AX), X13, X11
+	VAESENC     Z30, Z0, Z0
+	VAESENC     Z30, Z1, Z1
+	VAESENC     Z30, Z2, Z2
+	VAESENC     Y30, Y3, Y3
+	VAESENC     X30, X7, X7
+	VPCLMULQDQ  $0x11, 1520(AX), X13, X12
+	VMOVDQU64   448(AX), Z31
+	VAESENC     Z31, Z0, Z0
+	VAESENC     Z31, Z1, Z1
+	VAESENC     Z31, Z2, Z2
+	VAESENC     Y31, Y3, Y3
+	VAESENC     X31, X7, X7
+	VPXORD      Z11, Z8, Z8
+	VPXORD      Z12, Z10, Z10
+	VMOVDQU64   512(AX), Z31
+	VAESENC     Z31, Z0, Z0
+	VAESENC     Z31, Z1, Z1
+	VAESENC     Z31, Z2, Z2
+	VAESENC     Y31, Y3, Y3
+	VAESENC     X31, X7, X7
+	VPCLMULQDQ  $0x01, 1520(AX), X13, X11
+	VMOVDQU64   576(AX), Z31
+	VAESENC     Z31, Z0, Z0
+	VAESENC     Z31, Z1, Z1
+	VAESENC     Z31, Z2, Z2
+	VAESENC     Y31, Y3, Y3
+	VAESENC     X31, X7, X7
+	VPCLMULQDQ  $0x10, 1520(AX), X13, X12
+	VPTERNLOGD  $0x96, Z11, Z12, Z9
+	VMOVDQU64   640(AX), Z31
+	VAESENCLAST Z31, Z0, Z0
+	VAESENCLAST Z31, Z1, Z1
+	VAESENCLAST Z31, Z2, Z2
+	VAESENCLAST Y31, Y3, Y3
+	VAESENCLAST X31, X7, X7
+	VPXORD      (DX), Z0, Z0
+	VMOVDQU64   Z0, (CX)
+	VPXORD      64(DX), Z1, Z1
+	VMOVDQU64   Z1, 64(CX)
+	VPXORD      128(DX), Z2, Z2
+	VMOVDQU64   Z2, 128(CX)
+	VMOVDQU8.Z  192(DX), K2, Z11
+	VPXORD      Z11, Z3, Z3
+	VMOVDQU8    Z3, K2, 192(CX)
+
+	// Zero the ciphertext past n for GHASH.
+	VMOVDQU8.Z    Z3, K2, Z3
+	VPSHUFB       Z15, Z0, Z16
+	VPSHUFB       Z15, Z1, Z17
+	VPSHUFB       Z15, Z2, Z18
+	VPSHUFB       Y15, Y3, Y19
+	VPCLMULQDQ    $0x00, (DI), Z16, Z11
+	VPCLMULQDQ    $0x11, (DI), Z16, Z12
+	VPXORD        Z11, Z8, Z8
+	VPXORD        Z12, Z10, Z10
+	VPCLMULQDQ    $0x01, (DI), Z16, Z11
+	VPCLMULQDQ    $0x10, (DI), Z16, Z12
+	VPTERNLOGD    $0x96, Z11, Z12, Z9
+	VPCLMULQDQ    $0x00, 64(DI), Z17, Z11
+	VPCLMULQDQ    $0x11, 64(DI), Z17, Z12
+	VPXORD        Z11, Z8, Z8
+	VPXORD        Z12, Z10, Z10
+	VPCLMULQDQ    $0x01, 64(DI), Z17, Z11
+	VPCLMULQDQ    $0x10, 64(DI), Z17, Z12
+	VPTERNLOGD    $0x96, Z11, Z12, Z9
+	VPCLMULQDQ    $0x00, 128(DI), Z18, Z11
+	VPCLMULQDQ    $0x11, 128(DI), Z18, Z12
+	VPXORD        Z11, Z8, Z8
+	VPXORD        Z12, Z10, Z10
+	VPCLMULQDQ    $0x01, 128(DI), Z18, Z11
+	VPCLMULQDQ    $0x10, 128(DI), Z18, Z12
+	VPTERNLOGD    $0x96, Z11, Z12, Z9
+	VPCLMULQDQ    $0x00, 192(DI), Y19, Y11
+	VPCLMULQDQ    $0x11, 192(DI), Y19, Y12
+	VPXORD        Z11, Z8, Z8
+	VPXORD        Z12, Z10, Z10
+	VPCLMULQDQ    $0x01, 192(DI), Y19, Y11
+	VPCLMULQDQ    $0x10, 192(DI), Y19, Y12
+	VPTERNLOGD    $0x96, Z11, Z12, Z9
+	VPCLMULQDQ    $0x10, gfPoly<>+0(SB), Z8, Z11
+	VPSHUFD       $0x4e, Z8, Z8
+	VPTERNLOGD    $0x96, Z11, Z8, Z9
+	VPCLMULQDQ    $0x10, gfPoly<>+0(SB), Z9, Z11
+	VPSHUFD       $0x4e, Z9, Z9
+	VPTERNLOGD    $0x96, Z11, Z9, Z10
+	VEXTRACTI32X4 $0x01, Z10, X11
+	VEXTRACTI32X4 $0x02, Z10, X12
+	VEXTRACTI32X4 $0x03, Z10, X14
+	VPTERNLOGD    $0x96, X11, X12, X14
+	VPXORD        X10, X14, X14
+
+	// AES_K(J0) stays in its register: the tag needs no stack round trip.
+	VPSHUFB X15, X14, X14
+	VPXOR   X7, X14, X14
+	VMOVDQU X14, (R9)
+
+	// Scrub the stack copies of AES_K(J0) and (256-bit path) text.
+	VPXOR   X12, X12, X12
+	VMOVDQU X12, 16(SP)
+	VZEROUPPER
+	RET
 
 sealAVX512AES128_short4:
 	// AAD, zero padded to one vector, and the powers of H for it and the text.
@@ -4187,7 +4755,6 @@ sealAVX512AES128_short4:
 	VAESENCLAST Z31, Z2, Z2
 	VAESENCLAST Z31, Z3, Z3
 	VAESENCLAST X31, X7, X7
-	VMOVDQU     X7, 16(SP)
 	VPXORD      (DX), Z0, Z0
 	VMOVDQU64   Z0, (CX)
 	VPXORD      64(DX), Z1, Z1
@@ -4243,10 +4810,20 @@ sealAVX512AES128_short4:
 	VEXTRACTI32X4 $0x03, Z10, X14
 	VPTERNLOGD    $0x96, X11, X12, X14
 	VPXORD        X10, X14, X14
-	JMP           sealAVX512AES128_final
+
+	// AES_K(J0) stays in its register: the tag needs no stack round trip.
+	VPSHUFB X15, X14, X14
+	VPXOR   X7, X14, X14
+	VMOVDQU X14, (R9)
+
+	// Scrub the stack copies of AES_K(J0) and (256-bit path) text.
+	VPXOR   X12, X12, X12
+	VMOVDQU X12, 16(SP)
+	VZEROUPPER
+	RET
 
 // func openAVX512AES128(ks *byte, dst *byte, src *byte, n int, nonce *byte, aad *byte, aadLen int) bool
-// Requires: AVX, AVX512BW, AVX512F, AVX512VL, BMI2, CMOV
+// Requires: AVX, AVX2, AVX512BW, AVX512F, AVX512VL, BMI2, CMOV
 TEXT ·openAVX512AES128(SB), NOSPLIT, $32-57
 	MOVQ ks+0(FP), AX
 	MOVQ dst+8(FP), CX
@@ -4294,12 +4871,20 @@ TEXT ·openAVX512AES128(SB), NOSPLIT, $32-57
 	JA    openAVX512AES128_long
 	CMPQ  R8, $0x40
 	JA    openAVX512AES128_long
+	CMPQ  BX, $0x00000020
+	JBE   openAVX512AES128_short1h
 	CMPQ  BX, $0x00000040
 	JBE   openAVX512AES128_short1
+	CMPQ  BX, $0x00000060
+	JBE   openAVX512AES128_short2h
 	CMPQ  BX, $0x00000080
 	JBE   openAVX512AES128_short2
+	CMPQ  BX, $0x000000a0
+	JBE   openAVX512AES128_short3h
 	CMPQ  BX, $0x000000c0
 	JBE   openAVX512AES128_short3
+	CMPQ  BX, $0x000000e0
+	JBE   openAVX512AES128_short4h
 	JMP   openAVX512AES128_short4
 
 openAVX512AES128_long:
@@ -5951,6 +6536,105 @@ openAVX512AES128_final:
 	VZEROUPPER
 	RET
 
+openAVX512AES128_short1h:
+	// AAD, zero padded to one vector, and the powers of H for it and the text.
+	MOVQ          R8, SI
+	MOVQ          $-1, R10
+	BZHIQ         SI, R10, R10
+	KMOVQ         R10, K1
+	VMOVDQU8.Z    (DI), K1, Z17
+	VPSHUFB       Z15, Z17, Z17
+	MOVQ          BX, SI
+	ADDQ          $0x0f, SI
+	ANDQ          $-16, SI
+	LEAQ          1520(AX), DI
+	SUBQ          SI, DI
+	MOVQ          R8, SI
+	ADDQ          $0x0f, SI
+	ANDQ          $-16, SI
+	MOVQ          DI, R8
+	SUBQ          SI, R8
+	MOVQ          $-1, SI
+	BZHIQ         BX, SI, SI
+	KMOVQ         SI, K2
+	VMOVDQU8.Z    (DX), K2, Y16
+	VPSHUFB       Y15, Y16, Y16
+	VPSHUFB       Z15, Z13, Z0
+	VPXORD        Y24, Y0, Y0
+	VPXORD        X24, X7, X7
+	VAESENC       Y25, Y0, Y0
+	VAESENC       X25, X7, X7
+	VPCLMULQDQ    $0x00, (R8), Z17, Z8
+	VPCLMULQDQ    $0x11, (R8), Z17, Z10
+	VPCLMULQDQ    $0x01, (R8), Z17, Z9
+	VAESENC       Y26, Y0, Y0
+	VAESENC       X26, X7, X7
+	VPCLMULQDQ    $0x10, (R8), Z17, Z11
+	VPXORD        Z11, Z9, Z9
+	VMOVDQU       (SP), X13
+	VAESENC       Y27, Y0, Y0
+	VAESENC       X27, X7, X7
+	VPCLMULQDQ    $0x00, 1520(AX), X13, X11
+	VPCLMULQDQ    $0x11, 1520(AX), X13, X12
+	VPXORD        Z11, Z8, Z8
+	VPXORD        Z12, Z10, Z10
+	VAESENC       Y28, Y0, Y0
+	VAESENC       X28, X7, X7
+	VPCLMULQDQ    $0x01, 1520(AX), X13, X11
+	VPCLMULQDQ    $0x10, 1520(AX), X13, X12
+	VPTERNLOGD    $0x96, Z11, Z12, Z9
+	VAESENC       Y29, Y0, Y0
+	VAESENC       X29, X7, X7
+	VPCLMULQDQ    $0x00, (DI), Y16, Y11
+	VPCLMULQDQ    $0x11, (DI), Y16, Y12
+	VPXORD        Z11, Z8, Z8
+	VPXORD        Z12, Z10, Z10
+	VAESENC       Y30, Y0, Y0
+	VAESENC       X30, X7, X7
+	VPCLMULQDQ    $0x01, (DI), Y16, Y11
+	VPCLMULQDQ    $0x10, (DI), Y16, Y12
+	VPTERNLOGD    $0x96, Z11, Z12, Z9
+	VMOVDQU64     448(AX), Z31
+	VAESENC       Y31, Y0, Y0
+	VAESENC       X31, X7, X7
+	VPCLMULQDQ    $0x10, gfPoly<>+0(SB), Z8, Z11
+	VPSHUFD       $0x4e, Z8, Z8
+	VPTERNLOGD    $0x96, Z11, Z8, Z9
+	VPCLMULQDQ    $0x10, gfPoly<>+0(SB), Z9, Z11
+	VMOVDQU64     512(AX), Z31
+	VAESENC       Y31, Y0, Y0
+	VAESENC       X31, X7, X7
+	VPSHUFD       $0x4e, Z9, Z9
+	VPTERNLOGD    $0x96, Z11, Z9, Z10
+	VEXTRACTI32X4 $0x01, Z10, X11
+	VMOVDQU64     576(AX), Z31
+	VAESENC       Y31, Y0, Y0
+	VAESENC       X31, X7, X7
+	VEXTRACTI32X4 $0x02, Z10, X12
+	VEXTRACTI32X4 $0x03, Z10, X14
+	VPTERNLOGD    $0x96, X11, X12, X14
+	VPXORD        X10, X14, X14
+	VMOVDQU64     640(AX), Z31
+	VAESENCLAST   Y31, Y0, Y0
+	VAESENCLAST   X31, X7, X7
+	VMOVDQU8.Z    (DX), K2, Z11
+	VPXORD        Z11, Z0, Z0
+	VMOVDQU8      Z0, K2, (CX)
+
+	// AES_K(J0) stays in its register: the tag needs no stack round trip.
+	VPSHUFB X15, X14, X14
+	VPXOR   X7, X14, X14
+	VPXOR   (R9), X14, X14
+	VPTEST  X14, X14
+	SETEQ   AL
+	MOVB    AL, ret+56(FP)
+
+	// Scrub the stack copies of AES_K(J0) and (256-bit path) text.
+	VPXOR   X12, X12, X12
+	VMOVDQU X12, 16(SP)
+	VZEROUPPER
+	RET
+
 openAVX512AES128_short1:
 	// AAD, zero padded to one vector, and the powers of H for it and the text.
 	MOVQ          R8, SI
@@ -6032,11 +6716,147 @@ openAVX512AES128_short1:
 	VMOVDQU64     640(AX), Z31
 	VAESENCLAST   Z31, Z0, Z0
 	VAESENCLAST   X31, X7, X7
-	VMOVDQU       X7, 16(SP)
 	VMOVDQU8.Z    (DX), K2, Z11
 	VPXORD        Z11, Z0, Z0
 	VMOVDQU8      Z0, K2, (CX)
-	JMP           openAVX512AES128_final
+
+	// AES_K(J0) stays in its register: the tag needs no stack round trip.
+	VPSHUFB X15, X14, X14
+	VPXOR   X7, X14, X14
+	VPXOR   (R9), X14, X14
+	VPTEST  X14, X14
+	SETEQ   AL
+	MOVB    AL, ret+56(FP)
+
+	// Scrub the stack copies of AES_K(J0) and (256-bit path) text.
+	VPXOR   X12, X12, X12
+	VMOVDQU X12, 16(SP)
+	VZEROUPPER
+	RET
+
+openAVX512AES128_short2h:
+	// AAD, zero padded to one vector, and the powers of H for it and the text.
+	MOVQ          R8, SI
+	MOVQ          $-1, R10
+	BZHIQ         SI, R10, R10
+	KMOVQ         R10, K1
+	VMOVDQU8.Z    (DI), K1, Z18
+	VPSHUFB       Z15, Z18, Z18
+	MOVQ          BX, SI
+	ADDQ          $0x0f, SI
+	ANDQ          $-16, SI
+	LEAQ          1520(AX), DI
+	SUBQ          SI, DI
+	MOVQ          R8, SI
+	ADDQ          $0x0f, SI
+	ANDQ          $-16, SI
+	MOVQ          DI, R8
+	SUBQ          SI, R8
+	SUBQ          $0x00000040, BX
+	MOVQ          $-1, SI
+	BZHIQ         BX, SI, SI
+	KMOVQ         SI, K2
+	VMOVDQU64     (DX), Z16
+	VMOVDQU8.Z    64(DX), K2, Y17
+	VPSHUFB       Z15, Z16, Z16
+	VPSHUFB       Y15, Y17, Y17
+	VPSHUFB       Z15, Z13, Z0
+	VPADDD        inc4<>+0(SB), Z13, Z13
+	VPSHUFB       Z15, Z13, Z1
+	VPXORD        Z24, Z0, Z0
+	VPXORD        Y24, Y1, Y1
+	VPXORD        X24, X7, X7
+	VAESENC       Z25, Z0, Z0
+	VAESENC       Y25, Y1, Y1
+	VAESENC       X25, X7, X7
+	VPCLMULQDQ    $0x00, (R8), Z18, Z8
+	VPCLMULQDQ    $0x11, (R8), Z18, Z10
+	VPCLMULQDQ    $0x01, (R8), Z18, Z9
+	VPCLMULQDQ    $0x10, (R8), Z18, Z11
+	VAESENC       Z26, Z0, Z0
+	VAESENC       Y26, Y1, Y1
+	VAESENC       X26, X7, X7
+	VPXORD        Z11, Z9, Z9
+	VMOVDQU       (SP), X13
+	VPCLMULQDQ    $0x00, 1520(AX), X13, X11
+	VPCLMULQDQ    $0x11, 1520(AX), X13, X12
+	VAESENC       Z27, Z0, Z0
+	VAESENC       Y27, Y1, Y1
+	VAESENC       X27, X7, X7
+	VPXORD        Z11, Z8, Z8
+	VPXORD        Z12, Z10, Z10
+	VPCLMULQDQ    $0x01, 1520(AX), X13, X11
+	VPCLMULQDQ    $0x10, 1520(AX), X13, X12
+	VAESENC       Z28, Z0, Z0
+	VAESENC       Y28, Y1, Y1
+	VAESENC       X28, X7, X7
+	VPTERNLOGD    $0x96, Z11, Z12, Z9
+	VPCLMULQDQ    $0x00, (DI), Z16, Z11
+	VPCLMULQDQ    $0x11, (DI), Z16, Z12
+	VPXORD        Z11, Z8, Z8
+	VAESENC       Z29, Z0, Z0
+	VAESENC       Y29, Y1, Y1
+	VAESENC       X29, X7, X7
+	VPXORD        Z12, Z10, Z10
+	VPCLMULQDQ    $0x01, (DI), Z16, Z11
+	VPCLMULQDQ    $0x10, (DI), Z16, Z12
+	VPTERNLOGD    $0x96, Z11, Z12, Z9
+	VPCLMULQDQ    $0x00, 64(DI), Y17, Y11
+	VAESENC       Z30, Z0, Z0
+	VAESENC       Y30, Y1, Y1
+	VAESENC       X30, X7, X7
+	VPCLMULQDQ    $0x11, 64(DI), Y17, Y12
+	VPXORD        Z11, Z8, Z8
+	VPXORD        Z12, Z10, Z10
+	VPCLMULQDQ    $0x01, 64(DI), Y17, Y11
+	VMOVDQU64     448(AX), Z31
+	VAESENC       Z31, Z0, Z0
+	VAESENC       Y31, Y1, Y1
+	VAESENC       X31, X7, X7
+	VPCLMULQDQ    $0x10, 64(DI), Y17, Y12
+	VPTERNLOGD    $0x96, Z11, Z12, Z9
+	VPCLMULQDQ    $0x10, gfPoly<>+0(SB), Z8, Z11
+	VPSHUFD       $0x4e, Z8, Z8
+	VMOVDQU64     512(AX), Z31
+	VAESENC       Z31, Z0, Z0
+	VAESENC       Y31, Y1, Y1
+	VAESENC       X31, X7, X7
+	VPTERNLOGD    $0x96, Z11, Z8, Z9
+	VPCLMULQDQ    $0x10, gfPoly<>+0(SB), Z9, Z11
+	VPSHUFD       $0x4e, Z9, Z9
+	VPTERNLOGD    $0x96, Z11, Z9, Z10
+	VMOVDQU64     576(AX), Z31
+	VAESENC       Z31, Z0, Z0
+	VAESENC       Y31, Y1, Y1
+	VAESENC       X31, X7, X7
+	VEXTRACTI32X4 $0x01, Z10, X11
+	VEXTRACTI32X4 $0x02, Z10, X12
+	VEXTRACTI32X4 $0x03, Z10, X14
+	VPTERNLOGD    $0x96, X11, X12, X14
+	VPXORD        X10, X14, X14
+	VMOVDQU64     640(AX), Z31
+	VAESENCLAST   Z31, Z0, Z0
+	VAESENCLAST   Y31, Y1, Y1
+	VAESENCLAST   X31, X7, X7
+	VPXORD        (DX), Z0, Z0
+	VMOVDQU64     Z0, (CX)
+	VMOVDQU8.Z    64(DX), K2, Z11
+	VPXORD        Z11, Z1, Z1
+	VMOVDQU8      Z1, K2, 64(CX)
+
+	// AES_K(J0) stays in its register: the tag needs no stack round trip.
+	VPSHUFB X15, X14, X14
+	VPXOR   X7, X14, X14
+	VPXOR   (R9), X14, X14
+	VPTEST  X14, X14
+	SETEQ   AL
+	MOVB    AL, ret+56(FP)
+
+	// Scrub the stack copies of AES_K(J0) and (256-bit path) text.
+	VPXOR   X12, X12, X12
+	VMOVDQU X12, 16(SP)
+	VZEROUPPER
+	RET
 
 openAVX512AES128_short2:
 	// AAD, zero padded to one vector, and the powers of H for it and the text.
@@ -6142,13 +6962,173 @@ openAVX512AES128_short2:
 	VAESENCLAST   Z31, Z0, Z0
 	VAESENCLAST   Z31, Z1, Z1
 	VAESENCLAST   X31, X7, X7
-	VMOVDQU       X7, 16(SP)
 	VPXORD        (DX), Z0, Z0
 	VMOVDQU64     Z0, (CX)
 	VMOVDQU8.Z    64(DX), K2, Z11
 	VPXORD        Z11, Z1, Z1
 	VMOVDQU8      Z1, K2, 64(CX)
-	JMP           openAVX512AES128_final
+
+	// AES_K(J0) stays in its register: the tag needs no stack round trip.
+	VPSHUFB X15, X14, X14
+	VPXOR   X7, X14, X14
+	VPXOR   (R9), X14, X14
+	VPTEST  X14, X14
+	SETEQ   AL
+	MOVB    AL, ret+56(FP)
+
+	// Scrub the stack copies of AES_K(J0) and (256-bit path) text.
+	VPXOR   X12, X12, X12
+	VMOVDQU X12, 16(SP)
+	VZEROUPPER
+	RET
+
+openAVX512AES128_short3h:
+	// AAD, zero padded to one vector, and the powers of H for it and the text.
+	MOVQ          R8, SI
+	MOVQ          $-1, R10
+	BZHIQ         SI, R10, R10
+	KMOVQ         R10, K1
+	VMOVDQU8.Z    (DI), K1, Z19
+	VPSHUFB       Z15, Z19, Z19
+	MOVQ          BX, SI
+	ADDQ          $0x0f, SI
+	ANDQ          $-16, SI
+	LEAQ          1520(AX), DI
+	SUBQ          SI, DI
+	MOVQ          R8, SI
+	ADDQ          $0x0f, SI
+	ANDQ          $-16, SI
+	MOVQ          DI, R8
+	SUBQ          SI, R8
+	SUBQ          $0x00000080, BX
+	MOVQ          $-1, SI
+	BZHIQ         BX, SI, SI
+	KMOVQ         SI, K2
+	VMOVDQU64     (DX), Z16
+	VMOVDQU64     64(DX), Z17
+	VMOVDQU8.Z    128(DX), K2, Y18
+	VPSHUFB       Z15, Z16, Z16
+	VPSHUFB       Z15, Z17, Z17
+	VPSHUFB       Y15, Y18, Y18
+	VPSHUFB       Z15, Z13, Z0
+	VPADDD        inc4<>+0(SB), Z13, Z13
+	VPSHUFB       Z15, Z13, Z1
+	VPADDD        inc4<>+0(SB), Z13, Z13
+	VPSHUFB       Z15, Z13, Z2
+	VPXORD        Z24, Z0, Z0
+	VPXORD        Z24, Z1, Z1
+	VPXORD        Y24, Y2, Y2
+	VPXORD        X24, X7, X7
+	VAESENC       Z25, Z0, Z0
+	VAESENC       Z25, Z1, Z1
+	VAESENC       Y25, Y2, Y2
+	VAESENC       X25, X7, X7
+	VPCLMULQDQ    $0x00, (R8), Z19, Z8
+	VPCLMULQDQ    $0x11, (R8), Z19, Z10
+	VPCLMULQDQ    $0x01, (R8), Z19, Z9
+	VPCLMULQDQ    $0x10, (R8), Z19, Z11
+	VPXORD        Z11, Z9, Z9
+	VAESENC       Z26, Z0, Z0
+	VAESENC       Z26, Z1, Z1
+	VAESENC       Y26, Y2, Y2
+	VAESENC       X26, X7, X7
+	VMOVDQU       (SP), X13
+	VPCLMULQDQ    $0x00, 1520(AX), X13, X11
+	VPCLMULQDQ    $0x11, 1520(AX), X13, X12
+	VPXORD        Z11, Z8, Z8
+	VPXORD        Z12, Z10, Z10
+	VAESENC       Z27, Z0, Z0
+	VAESENC       Z27, Z1, Z1
+	VAESENC       Y27, Y2, Y2
+	VAESENC       X27, X7, X7
+	VPCLMULQDQ    $0x01, 1520(AX), X13, X11
+	VPCLMULQDQ    $0x10, 1520(AX), X13, X12
+	VPTERNLOGD    $0x96, Z11, Z12, Z9
+	VPCLMULQDQ    $0x00, (DI), Z16, Z11
+	VPCLMULQDQ    $0x11, (DI), Z16, Z12
+	VAESENC       Z28, Z0, Z0
+	VAESENC       Z28, Z1, Z1
+	VAESENC       Y28, Y2, Y2
+	VAESENC       X28, X7, X7
+	VPXORD        Z11, Z8, Z8
+	VPXORD        Z12, Z10, Z10
+	VPCLMULQDQ    $0x01, (DI), Z16, Z11
+	VPCLMULQDQ    $0x10, (DI), Z16, Z12
+	VPTERNLOGD    $0x96, Z11, Z12, Z9
+	VAESENC       Z29, Z0, Z0
+	VAESENC       Z29, Z1, Z1
+	VAESENC       Y29, Y2, Y2
+	VAESENC       X29, X7, X7
+	VPCLMULQDQ    $0x00, 64(DI), Z17, Z11
+	VPCLMULQDQ    $0x11, 64(DI), Z17, Z12
+	VPXORD        Z11, Z8, Z8
+	VPXORD        Z12, Z10, Z10
+	VPCLMULQDQ    $0x01, 64(DI), Z17, Z11
+	VAESENC       Z30, Z0, Z0
+	VAESENC       Z30, Z1, Z1
+	VAESENC       Y30, Y2, Y2
+	VAESENC       X30, X7, X7
+	VPCLMULQDQ    $0x10, 64(DI), Z17, Z12
+	VPTERNLOGD    $0x96, Z11, Z12, Z9
+	VPCLMULQDQ    $0x00, 128(DI), Y18, Y11
+	VPCLMULQDQ    $0x11, 128(DI), Y18, Y12
+	VPXORD        Z11, Z8, Z8
+	VMOVDQU64     448(AX), Z31
+	VAESENC       Z31, Z0, Z0
+	VAESENC       Z31, Z1, Z1
+	VAESENC       Y31, Y2, Y2
+	VAESENC       X31, X7, X7
+	VPXORD        Z12, Z10, Z10
+	VPCLMULQDQ    $0x01, 128(DI), Y18, Y11
+	VPCLMULQDQ    $0x10, 128(DI), Y18, Y12
+	VPTERNLOGD    $0x96, Z11, Z12, Z9
+	VPCLMULQDQ    $0x10, gfPoly<>+0(SB), Z8, Z11
+	VMOVDQU64     512(AX), Z31
+	VAESENC       Z31, Z0, Z0
+	VAESENC       Z31, Z1, Z1
+	VAESENC       Y31, Y2, Y2
+	VAESENC       X31, X7, X7
+	VPSHUFD       $0x4e, Z8, Z8
+	VPTERNLOGD    $0x96, Z11, Z8, Z9
+	VPCLMULQDQ    $0x10, gfPoly<>+0(SB), Z9, Z11
+	VPSHUFD       $0x4e, Z9, Z9
+	VPTERNLOGD    $0x96, Z11, Z9, Z10
+	VMOVDQU64     576(AX), Z31
+	VAESENC       Z31, Z0, Z0
+	VAESENC       Z31, Z1, Z1
+	VAESENC       Y31, Y2, Y2
+	VAESENC       X31, X7, X7
+	VEXTRACTI32X4 $0x01, Z10, X11
+	VEXTRACTI32X4 $0x02, Z10, X12
+	VEXTRACTI32X4 $0x03, Z10, X14
+	VPTERNLOGD    $0x96, X11, X12, X14
+	VPXORD        X10, X14, X14
+	VMOVDQU64     640(AX), Z31
+	VAESENCLAST   Z31, Z0, Z0
+	VAESENCLAST   Z31, Z1, Z1
+	VAESENCLAST   Y31, Y2, Y2
+	VAESENCLAST   X31, X7, X7
+	VPXORD        (DX), Z0, Z0
+	VMOVDQU64     Z0, (CX)
+	VPXORD        64(DX), Z1, Z1
+	VMOVDQU64     Z1, 64(CX)
+	VMOVDQU8.Z    128(DX), K2, Z11
+	VPXORD        Z11, Z2, Z2
+	VMOVDQU8      Z2, K2, 128(CX)
+
+	// AES_K(J0) stays in its register: the tag needs no stack round trip.
+	VPSHUFB X15, X14, X14
+	VPXOR   X7, X14, X14
+	VPXOR   (R9), X14, X14
+	VPTEST  X14, X14
+	SETEQ   AL
+	MOVB    AL, ret+56(FP)
+
+	// Scrub the stack copies of AES_K(J0) and (256-bit path) text.
+	VPXOR   X12, X12, X12
+	VMOVDQU X12, 16(SP)
+	VZEROUPPER
+	RET
 
 openAVX512AES128_short3:
 	// AAD, zero padded to one vector, and the powers of H for it and the text.
@@ -6276,7 +7256,6 @@ openAVX512AES128_short3:
 	VAESENCLAST   Z31, Z1, Z1
 	VAESENCLAST   Z31, Z2, Z2
 	VAESENCLAST   X31, X7, X7
-	VMOVDQU       X7, 16(SP)
 	VPXORD        (DX), Z0, Z0
 	VMOVDQU64     Z0, (CX)
 	VPXORD        64(DX), Z1, Z1
@@ -6284,7 +7263,192 @@ openAVX512AES128_short3:
 	VMOVDQU8.Z    128(DX), K2, Z11
 	VPXORD        Z11, Z2, Z2
 	VMOVDQU8      Z2, K2, 128(CX)
-	JMP           openAVX512AES128_final
+
+	// AES_K(J0) stays in its register: the tag needs no stack round trip.
+	VPSHUFB X15, X14, X14
+	VPXOR   X7, X14, X14
+	VPXOR   (R9), X14, X14
+	VPTEST  X14, X14
+	SETEQ   AL
+	MOVB    AL, ret+56(FP)
+
+	// Scrub the stack copies of AES_K(J0) and (256-bit path) text.
+	VPXOR   X12, X12, X12
+	VMOVDQU X12, 16(SP)
+	VZEROUPPER
+	RET
+
+openAVX512AES128_short4h:
+	// AAD, zero padded to one vector, and the powers of H for it and the text.
+	MOVQ          R8, SI
+	MOVQ          $-1, R10
+	BZHIQ         SI, R10, R10
+	KMOVQ         R10, K1
+	VMOVDQU8.Z    (DI), K1, Z20
+	VPSHUFB       Z15, Z20, Z20
+	MOVQ          BX, SI
+	ADDQ          $0x0f, SI
+	ANDQ          $-16, SI
+	LEAQ          1520(AX), DI
+	SUBQ          SI, DI
+	MOVQ          R8, SI
+	ADDQ          $0x0f, SI
+	ANDQ          $-16, SI
+	MOVQ          DI, R8
+	SUBQ          SI, R8
+	SUBQ          $0x000000c0, BX
+	MOVQ          $-1, SI
+	BZHIQ         BX, SI, SI
+	KMOVQ         SI, K2
+	VMOVDQU64     (DX), Z16
+	VMOVDQU64     64(DX), Z17
+	VMOVDQU64     128(DX), Z18
+	VMOVDQU8.Z    192(DX), K2, Y19
+	VPSHUFB       Z15, Z16, Z16
+	VPSHUFB       Z15, Z17, Z17
+	VPSHUFB       Z15, Z18, Z18
+	VPSHUFB       Y15, Y19, Y19
+	VPSHUFB       Z15, Z13, Z0
+	VPADDD        inc4<>+0(SB), Z13, Z13
+	VPSHUFB       Z15, Z13, Z1
+	VPADDD        inc4<>+0(SB), Z13, Z13
+	VPSHUFB       Z15, Z13, Z2
+	VPADDD        inc4<>+0(SB), Z13, Z13
+	VPSHUFB       Z15, Z13, Z3
+	VPXORD        Z24, Z0, Z0
+	VPXORD        Z24, Z1, Z1
+	VPXORD        Z24, Z2, Z2
+	VPXORD        Y24, Y3, Y3
+	VPXORD        X24, X7, X7
+	VAESENC       Z25, Z0, Z0
+	VAESENC       Z25, Z1, Z1
+	VAESENC       Z25, Z2, Z2
+	VAESENC       Y25, Y3, Y3
+	VAESENC       X25, X7, X7
+	VPCLMULQDQ    $0x00, (R8), Z20, Z8
+	VPCLMULQDQ    $0x11, (R8), Z20, Z10
+	VPCLMULQDQ    $0x01, (R8), Z20, Z9
+	VPCLMULQDQ    $0x10, (R8), Z20, Z11
+	VPXORD        Z11, Z9, Z9
+	VAESENC       Z26, Z0, Z0
+	VAESENC       Z26, Z1, Z1
+	VAESENC       Z26, Z2, Z2
+	VAESENC       Y26, Y3, Y3
+	VAESENC       X26, X7, X7
+	VMOVDQU       (SP), X13
+	VPCLMULQDQ    $0x00, 1520(AX), X13, X11
+	VPCLMULQDQ    $0x11, 1520(AX), X13, X12
+	VPXORD        Z11, Z8, Z8
+	VPXORD        Z12, Z10, Z10
+	VPCLMULQDQ    $0x01, 1520(AX), X13, X11
+	VAESENC       Z27, Z0, Z0
+	VAESENC       Z27, Z1, Z1
+	VAESENC       Z27, Z2, Z2
+	VAESENC       Y27, Y3, Y3
+	VAESENC       X27, X7, X7
+	VPCLMULQDQ    $0x10, 1520(AX), X13, X12
+	VPTERNLOGD    $0x96, Z11, Z12, Z9
+	VPCLMULQDQ    $0x00, (DI), Z16, Z11
+	VPCLMULQDQ    $0x11, (DI), Z16, Z12
+	VPXORD        Z11, Z8, Z8
+	VPXORD        Z12, Z10, Z10
+	VAESENC       Z28, Z0, Z0
+	VAESENC       Z28, Z1, Z1
+	VAESENC       Z28, Z2, Z2
+	VAESENC       Y28, Y3, Y3
+	VAESENC       X28, X7, X7
+	VPCLMULQDQ    $0x01, (DI), Z16, Z11
+	VPCLMULQDQ    $0x10, (DI), Z16, Z12
+	VPTERNLOGD    $0x96, Z11, Z12, Z9
+	VPCLMULQDQ    $0x00, 64(DI), Z17, Z11
+	VPCLMULQDQ    $0x11, 64(DI), Z17, Z12
+	VPXORD        Z11, Z8, Z8
+	VAESENC       Z29, Z0, Z0
+	VAESENC       Z29, Z1, Z1
+	VAESENC       Z29, Z2, Z2
+	VAESENC       Y29, Y3, Y3
+	VAESENC       X29, X7, X7
+	VPXORD        Z12, Z10, Z10
+	VPCLMULQDQ    $0x01, 64(DI), Z17, Z11
+	VPCLMULQDQ    $0x10, 64(DI), Z17, Z12
+	VPTERNLOGD    $0x96, Z11, Z12, Z9
+	VPCLMULQDQ    $0x00, 128(DI), Z18, Z11
+	VAESENC       Z30, Z0, Z0
+	VAESENC       Z30, Z1, Z1
+	VAESENC       Z30, Z2, Z2
+	VAESENC       Y30, Y3, Y3
+	VAESENC       X30, X7, X7
+	VPCLMULQDQ    $0x11, 128(DI), Z18, Z12
+	VPXORD        Z11, Z8, Z8
+	VPXORD        Z12, Z10, Z10
+	VPCLMULQDQ    $0x01, 128(DI), Z18, Z11
+	VPCLMULQDQ    $0x10, 128(DI), Z18, Z12
+	VPTERNLOGD    $0x96, Z11, Z12, Z9
+	VMOVDQU64     448(AX), Z31
+	VAESENC       Z31, Z0, Z0
+	VAESENC       Z31, Z1, Z1
+	VAESENC       Z31, Z2, Z2
+	VAESENC       Y31, Y3, Y3
+	VAESENC       X31, X7, X7
+	VPCLMULQDQ    $0x00, 192(DI), Y19, Y11
+	VPCLMULQDQ    $0x11, 192(DI), Y19, Y12
+	VPXORD        Z11, Z8, Z8
+	VPXORD        Z12, Z10, Z10
+	VPCLMULQDQ    $0x01, 192(DI), Y19, Y11
+	VPCLMULQDQ    $0x10, 192(DI), Y19, Y12
+	VMOVDQU64     512(AX), Z31
+	VAESENC       Z31, Z0, Z0
+	VAESENC       Z31, Z1, Z1
+	VAESENC       Z31, Z2, Z2
+	VAESENC       Y31, Y3, Y3
+	VAESENC       X31, X7, X7
+	VPTERNLOGD    $0x96, Z11, Z12, Z9
+	VPCLMULQDQ    $0x10, gfPoly<>+0(SB), Z8, Z11
+	VPSHUFD       $0x4e, Z8, Z8
+	VPTERNLOGD    $0x96, Z11, Z8, Z9
+	VPCLMULQDQ    $0x10, gfPoly<>+0(SB), Z9, Z11
+	VPSHUFD       $0x4e, Z9, Z9
+	VMOVDQU64     576(AX), Z31
+	VAESENC       Z31, Z0, Z0
+	VAESENC       Z31, Z1, Z1
+	VAESENC       Z31, Z2, Z2
+	VAESENC       Y31, Y3, Y3
+	VAESENC       X31, X7, X7
+	VPTERNLOGD    $0x96, Z11, Z9, Z10
+	VEXTRACTI32X4 $0x01, Z10, X11
+	VEXTRACTI32X4 $0x02, Z10, X12
+	VEXTRACTI32X4 $0x03, Z10, X14
+	VPTERNLOGD    $0x96, X11, X12, X14
+	VPXORD        X10, X14, X14
+	VMOVDQU64     640(AX), Z31
+	VAESENCLAST   Z31, Z0, Z0
+	VAESENCLAST   Z31, Z1, Z1
+	VAESENCLAST   Z31, Z2, Z2
+	VAESENCLAST   Y31, Y3, Y3
+	VAESENCLAST   X31, X7, X7
+	VPXORD        (DX), Z0, Z0
+	VMOVDQU64     Z0, (CX)
+	VPXORD        64(DX), Z1, Z1
+	VMOVDQU64     Z1, 64(CX)
+	VPXORD        128(DX), Z2, Z2
+	VMOVDQU64     Z2, 128(CX)
+	VMOVDQU8.Z    192(DX), K2, Z11
+	VPXORD        Z11, Z3, Z3
+	VMOVDQU8      Z3, K2, 192(CX)
+
+	// AES_K(J0) stays in its register: the tag needs no stack round trip.
+	VPSHUFB X15, X14, X14
+	VPXOR   X7, X14, X14
+	VPXOR   (R9), X14, X14
+	VPTEST  X14, X14
+	SETEQ   AL
+	MOVB    AL, ret+56(FP)
+
+	// Scrub the stack copies of AES_K(J0) and (256-bit path) text.
+	VPXOR   X12, X12, X12
+	VMOVDQU X12, 16(SP)
+	VZEROUPPER
+	RET
 
 openAVX512AES128_short4:
 	// AAD, zero padded to one vector, and the powers of H for it and the text.
@@ -6434,7 +7598,6 @@ openAVX512AES128_short4:
 	VAESENCLAST   Z31, Z2, Z2
 	VAESENCLAST   Z31, Z3, Z3
 	VAESENCLAST   X31, X7, X7
-	VMOVDQU       X7, 16(SP)
 	VPXORD        (DX), Z0, Z0
 	VMOVDQU64     Z0, (CX)
 	VPXORD        64(DX), Z1, Z1
@@ -6444,10 +7607,23 @@ openAVX512AES128_short4:
 	VMOVDQU8.Z    192(DX), K2, Z11
 	VPXORD        Z11, Z3, Z3
 	VMOVDQU8      Z3, K2, 192(CX)
-	JMP           openAVX512AES128_final
+
+	// AES_K(J0) stays in its register: the tag needs no stack round trip.
+	VPSHUFB X15, X14, X14
+	VPXOR   X7, X14, X14
+	VPXOR   (R9), X14, X14
+	VPTEST  X14, X14
+	SETEQ   AL
+	MOVB    AL, ret+56(FP)
+
+	// Scrub the stack copies of AES_K(J0) and (256-bit path) text.
+	VPXOR   X12, X12, X12
+	VMOVDQU X12, 16(SP)
+	VZEROUPPER
+	RET
 
 // func sealAVX512AES256(ks *byte, dst *byte, src *byte, n int, nonce *byte, aad *byte, aadLen int)
-// Requires: AVX, AVX512BW, AVX512F, AVX512VL, BMI2, CMOV
+// Requires: AVX, AVX2, AVX512BW, AVX512F, AVX512VL, BMI2, CMOV
 TEXT ·sealAVX512AES256(SB), NOSPLIT, $32-56
 	MOVQ ks+0(FP), AX
 	MOVQ dst+8(FP), CX
@@ -6495,12 +7671,20 @@ TEXT ·sealAVX512AES256(SB), NOSPLIT, $32-56
 	JA    sealAVX512AES256_long
 	CMPQ  R8, $0x40
 	JA    sealAVX512AES256_long
+	CMPQ  BX, $0x00000020
+	JBE   sealAVX512AES256_short1h
 	CMPQ  BX, $0x00000040
 	JBE   sealAVX512AES256_short1
+	CMPQ  BX, $0x00000060
+	JBE   sealAVX512AES256_short2h
 	CMPQ  BX, $0x00000080
 	JBE   sealAVX512AES256_short2
+	CMPQ  BX, $0x000000a0
+	JBE   sealAVX512AES256_short3h
 	CMPQ  BX, $0x000000c0
 	JBE   sealAVX512AES256_short3
+	CMPQ  BX, $0x000000e0
+	JBE   sealAVX512AES256_short4h
 	JMP   sealAVX512AES256_short4
 
 sealAVX512AES256_long:
@@ -8608,6 +9792,116 @@ sealAVX512AES256_final:
 	VZEROUPPER
 	RET
 
+sealAVX512AES256_short1h:
+	// AAD, zero padded to one vector, and the powers of H for it and the text.
+	MOVQ        R8, SI
+	MOVQ        $-1, R10
+	BZHIQ       SI, R10, R10
+	KMOVQ       R10, K1
+	VMOVDQU8.Z  (DI), K1, Z17
+	VPSHUFB     Z15, Z17, Z17
+	MOVQ        BX, SI
+	ADDQ        $0x0f, SI
+	ANDQ        $-16, SI
+	LEAQ        1520(AX), DI
+	SUBQ        SI, DI
+	MOVQ        R8, SI
+	ADDQ        $0x0f, SI
+	ANDQ        $-16, SI
+	MOVQ        DI, R8
+	SUBQ        SI, R8
+	MOVQ        $-1, SI
+	BZHIQ       BX, SI, SI
+	KMOVQ       SI, K2
+	VPSHUFB     Z15, Z13, Z0
+	VPXORD      Y24, Y0, Y0
+	VPXORD      X24, X7, X7
+	VAESENC     Y25, Y0, Y0
+	VAESENC     X25, X7, X7
+	VPCLMULQDQ  $0x00, (R8), Z17, Z8
+	VAESENC     Y26, Y0, Y0
+	VAESENC     X26, X7, X7
+	VPCLMULQDQ  $0x11, (R8), Z17, Z10
+	VAESENC     Y27, Y0, Y0
+	VAESENC     X27, X7, X7
+	VPCLMULQDQ  $0x01, (R8), Z17, Z9
+	VAESENC     Y28, Y0, Y0
+	VAESENC     X28, X7, X7
+	VPCLMULQDQ  $0x10, (R8), Z17, Z11
+	VAESENC     Y29, Y0, Y0
+	VAESENC     X29, X7, X7
+	VPXORD      Z11, Z9, Z9
+	VAESENC     Y30, Y0, Y0
+	VAESENC     X30, X7, X7
+	VMOVDQU     (SP), X13
+	VMOVDQU64   448(AX), Z31
+	VAESENC     Y31, Y0, Y0
+	VAESENC     X31, X7, X7
+	VPCLMULQDQ  $0x00, 1520(AX), X13, X11
+	VMOVDQU64   512(AX), Z31
+	VAESENC     Y31, Y0, Y0
+	VAESENC     X31, X7, X7
+	VPCLMULQDQ  $0x11, 1520(AX), X13, X12
+	VMOVDQU64   576(AX), Z31
+	VAESENC     Y31, Y0, Y0
+	VAESENC     X31, X7, X7
+	VPXORD      Z11, Z8, Z8
+	VMOVDQU64   640(AX), Z31
+	VAESENC     Y31, Y0, Y0
+	VAESENC     X31, X7, X7
+	VPXORD      Z12, Z10, Z10
+	VMOVDQU64   704(AX), Z31
+	VAESENC     Y31, Y0, Y0
+	VAESENC     X31, X7, X7
+	VPCLMULQDQ  $0x01, 1520(AX), X13, X11
+	VMOVDQU64   768(AX), Z31
+	VAESENC     Y31, Y0, Y0
+	VAESENC     X31, X7, X7
+	VPCLMULQDQ  $0x10, 1520(AX), X13, X12
+	VMOVDQU64   832(AX), Z31
+	VAESENC     Y31, Y0, Y0
+	VAESENC     X31, X7, X7
+	VPTERNLOGD  $0x96, Z11, Z12, Z9
+	VMOVDQU64   896(AX), Z31
+	VAESENCLAST Y31, Y0, Y0
+	VAESENCLAST X31, X7, X7
+	VMOVDQU8.Z  (DX), K2, Z11
+	VPXORD      Z11, Z0, Z0
+	VMOVDQU8    Z0, K2, (CX)
+
+	// Zero the ciphertext past n for GHASH.
+	VMOVDQU8.Z    Z0, K2, Z0
+	VPSHUFB       Y15, Y0, Y16
+	VPCLMULQDQ    $0x00, (DI), Y16, Y11
+	VPCLMULQDQ    $0x11, (DI), Y16, Y12
+	VPXORD        Z11, Z8, Z8
+	VPXORD        Z12, Z10, Z10
+	VPCLMULQDQ    $0x01, (DI), Y16, Y11
+	VPCLMULQDQ    $0x10, (DI), Y16, Y12
+	VPTERNLOGD    $0x96, Z11, Z12, Z9
+	VPCLMULQDQ    $0x10, gfPoly<>+0(SB), Z8, Z11
+	VPSHUFD       $0x4e, Z8, Z8
+	VPTERNLOGD    $0x96, Z11, Z8, Z9
+	VPCLMULQDQ    $0x10, gfPoly<>+0(SB), Z9, Z11
+	VPSHUFD       $0x4e, Z9, Z9
+	VPTERNLOGD    $0x96, Z11, Z9, Z10
+	VEXTRACTI32X4 $0x01, Z10, X11
+	VEXTRACTI32X4 $0x02, Z10, X12
+	VEXTRACTI32X4 $0x03, Z10, X14
+	VPTERNLOGD    $0x96, X11, X12, X14
+	VPXORD        X10, X14, X14
+
+	// AES_K(J0) stays in its register: the tag needs no stack round trip.
+	VPSHUFB X15, X14, X14
+	VPXOR   X7, X14, X14
+	VMOVDQU X14, (R9)
+
+	// Scrub the stack copies of AES_K(J0) and (256-bit path) text.
+	VPXOR   X12, X12, X12
+	VMOVDQU X12, 16(SP)
+	VZEROUPPER
+	RET
+
 sealAVX512AES256_short1:
 	// AAD, zero padded to one vector, and the powers of H for it and the text.
 	MOVQ        R8, SI
@@ -8681,7 +9975,6 @@ sealAVX512AES256_short1:
 	VMOVDQU64   896(AX), Z31
 	VAESENCLAST Z31, Z0, Z0
 	VAESENCLAST X31, X7, X7
-	VMOVDQU     X7, 16(SP)
 	VMOVDQU8.Z  (DX), K2, Z11
 	VPXORD      Z11, Z0, Z0
 	VMOVDQU8    Z0, K2, (CX)
@@ -8707,7 +10000,155 @@ sealAVX512AES256_short1:
 	VEXTRACTI32X4 $0x03, Z10, X14
 	VPTERNLOGD    $0x96, X11, X12, X14
 	VPXORD        X10, X14, X14
-	JMP           sealAVX512AES256_final
+
+	// AES_K(J0) stays in its register: the tag needs no stack round trip.
+	VPSHUFB X15, X14, X14
+	VPXOR   X7, X14, X14
+	VMOVDQU X14, (R9)
+
+	// Scrub the stack copies of AES_K(J0) and (256-bit path) text.
+	VPXOR   X12, X12, X12
+	VMOVDQU X12, 16(SP)
+	VZEROUPPER
+	RET
+
+sealAVX512AES256_short2h:
+	// AAD, zero padded to one vector, and the powers of H for it and the text.
+	MOVQ        R8, SI
+	MOVQ        $-1, R10
+	BZHIQ       SI, R10, R10
+	KMOVQ       R10, K1
+	VMOVDQU8.Z  (DI), K1, Z18
+	VPSHUFB     Z15, Z18, Z18
+	MOVQ        BX, SI
+	ADDQ        $0x0f, SI
+	ANDQ        $-16, SI
+	LEAQ        1520(AX), DI
+	SUBQ        SI, DI
+	MOVQ        R8, SI
+	ADDQ        $0x0f, SI
+	ANDQ        $-16, SI
+	MOVQ        DI, R8
+	SUBQ        SI, R8
+	SUBQ        $0x00000040, BX
+	MOVQ        $-1, SI
+	BZHIQ       BX, SI, SI
+	KMOVQ       SI, K2
+	VPSHUFB     Z15, Z13, Z0
+	VPADDD      inc4<>+0(SB), Z13, Z13
+	VPSHUFB     Z15, Z13, Z1
+	VPXORD      Z24, Z0, Z0
+	VPXORD      Y24, Y1, Y1
+	VPXORD      X24, X7, X7
+	VAESENC     Z25, Z0, Z0
+	VAESENC     Y25, Y1, Y1
+	VAESENC     X25, X7, X7
+	VPCLMULQDQ  $0x00, (R8), Z18, Z8
+	VAESENC     Z26, Z0, Z0
+	VAESENC     Y26, Y1, Y1
+	VAESENC     X26, X7, X7
+	VPCLMULQDQ  $0x11, (R8), Z18, Z10
+	VAESENC     Z27, Z0, Z0
+	VAESENC     Y27, Y1, Y1
+	VAESENC     X27, X7, X7
+	VPCLMULQDQ  $0x01, (R8), Z18, Z9
+	VAESENC     Z28, Z0, Z0
+	VAESENC     Y28, Y1, Y1
+	VAESENC     X28, X7, X7
+	VPCLMULQDQ  $0x10, (R8), Z18, Z11
+	VAESENC     Z29, Z0, Z0
+	VAESENC     Y29, Y1, Y1
+	VAESENC     X29, X7, X7
+	VPXORD      Z11, Z9, Z9
+	VAESENC     Z30, Z0, Z0
+	VAESENC     Y30, Y1, Y1
+	VAESENC     X30, X7, X7
+	VMOVDQU     (SP), X13
+	VMOVDQU64   448(AX), Z31
+	VAESENC     Z31, Z0, Z0
+	VAESENC     Y31, Y1, Y1
+	VAESENC     X31, X7, X7
+	VPCLMULQDQ  $0x00, 1520(AX), X13, X11
+	VMOVDQU64   512(AX), Z31
+	VAESENC     Z31, Z0, Z0
+	VAESENC     Y31, Y1, Y1
+	VAESENC     X31, X7, X7
+	VPCLMULQDQ  $0x11, 1520(AX), X13, X12
+	VMOVDQU64   576(AX), Z31
+	VAESENC     Z31, Z0, Z0
+	VAESENC     Y31, Y1, Y1
+	VAESENC     X31, X7, X7
+	VPXORD      Z11, Z8, Z8
+	VMOVDQU64   640(AX), Z31
+	VAESENC     Z31, Z0, Z0
+	VAESENC     Y31, Y1, Y1
+	VAESENC     X31, X7, X7
+	VPXORD      Z12, Z10, Z10
+	VMOVDQU64   704(AX), Z31
+	VAESENC     Z31, Z0, Z0
+	VAESENC     Y31, Y1, Y1
+	VAESENC     X31, X7, X7
+	VPCLMULQDQ  $0x01, 1520(AX), X13, X11
+	VMOVDQU64   768(AX), Z31
+	VAESENC     Z31, Z0, Z0
+	VAESENC     Y31, Y1, Y1
+	VAESENC     X31, X7, X7
+	VPCLMULQDQ  $0x10, 1520(AX), X13, X12
+	VMOVDQU64   832(AX), Z31
+	VAESENC     Z31, Z0, Z0
+	VAESENC     Y31, Y1, Y1
+	VAESENC     X31, X7, X7
+	VPTERNLOGD  $0x96, Z11, Z12, Z9
+	VMOVDQU64   896(AX), Z31
+	VAESENCLAST Z31, Z0, Z0
+	VAESENCLAST Y31, Y1, Y1
+	VAESENCLAST X31, X7, X7
+	VPXORD      (DX), Z0, Z0
+	VMOVDQU64   Z0, (CX)
+	VMOVDQU8.Z  64(DX), K2, Z11
+	VPXORD      Z11, Z1, Z1
+	VMOVDQU8    Z1, K2, 64(CX)
+
+	// Zero the ciphertext past n for GHASH.
+	VMOVDQU8.Z    Z1, K2, Z1
+	VPSHUFB       Z15, Z0, Z16
+	VPSHUFB       Y15, Y1, Y17
+	VPCLMULQDQ    $0x00, (DI), Z16, Z11
+	VPCLMULQDQ    $0x11, (DI), Z16, Z12
+	VPXORD        Z11, Z8, Z8
+	VPXORD        Z12, Z10, Z10
+	VPCLMULQDQ    $0x01, (DI), Z16, Z11
+	VPCLMULQDQ    $0x10, (DI), Z16, Z12
+	VPTERNLOGD    $0x96, Z11, Z12, Z9
+	VPCLMULQDQ    $0x00, 64(DI), Y17, Y11
+	VPCLMULQDQ    $0x11, 64(DI), Y17, Y12
+	VPXORD        Z11, Z8, Z8
+	VPXORD        Z12, Z10, Z10
+	VPCLMULQDQ    $0x01, 64(DI), Y17, Y11
+	VPCLMULQDQ    $0x10, 64(DI), Y17, Y12
+	VPTERNLOGD    $0x96, Z11, Z12, Z9
+	VPCLMULQDQ    $0x10, gfPoly<>+0(SB), Z8, Z11
+	VPSHUFD       $0x4e, Z8, Z8
+	VPTERNLOGD    $0x96, Z11, Z8, Z9
+	VPCLMULQDQ    $0x10, gfPoly<>+0(SB), Z9, Z11
+	VPSHUFD       $0x4e, Z9, Z9
+	VPTERNLOGD    $0x96, Z11, Z9, Z10
+	VEXTRACTI32X4 $0x01, Z10, X11
+	VEXTRACTI32X4 $0x02, Z10, X12
+	VEXTRACTI32X4 $0x03, Z10, X14
+	VPTERNLOGD    $0x96, X11, X12, X14
+	VPXORD        X10, X14, X14
+
+	// AES_K(J0) stays in its register: the tag needs no stack round trip.
+	VPSHUFB X15, X14, X14
+	VPXOR   X7, X14, X14
+	VMOVDQU X14, (R9)
+
+	// Scrub the stack copies of AES_K(J0) and (256-bit path) text.
+	VPXOR   X12, X12, X12
+	VMOVDQU X12, 16(SP)
+	VZEROUPPER
+	RET
 
 sealAVX512AES256_short2:
 	// AAD, zero padded to one vector, and the powers of H for it and the text.
@@ -8800,7 +10241,6 @@ sealAVX512AES256_short2:
 	VAESENCLAST Z31, Z0, Z0
 	VAESENCLAST Z31, Z1, Z1
 	VAESENCLAST X31, X7, X7
-	VMOVDQU     X7, 16(SP)
 	VPXORD      (DX), Z0, Z0
 	VMOVDQU64   Z0, (CX)
 	VMOVDQU8.Z  64(DX), K2, Z11
@@ -8836,7 +10276,182 @@ sealAVX512AES256_short2:
 	VEXTRACTI32X4 $0x03, Z10, X14
 	VPTERNLOGD    $0x96, X11, X12, X14
 	VPXORD        X10, X14, X14
-	JMP           sealAVX512AES256_final
+
+	// AES_K(J0) stays in its register: the tag needs no stack round trip.
+	VPSHUFB X15, X14, X14
+	VPXOR   X7, X14, X14
+	VMOVDQU X14, (R9)
+
+	// Scrub the stack copies of AES_K(J0) and (256-bit path) text.
+	VPXOR   X12, X12, X12
+	VMOVDQU X12, 16(SP)
+	VZEROUPPER
+	RET
+
+sealAVX512AES256_short3h:
+	// AAD, zero padded to one vector, and the powers of H for it and the text.
+	MOVQ        R8, SI
+	MOVQ        $-1, R10
+	BZHIQ       SI, R10, R10
+	KMOVQ       R10, K1
+	VMOVDQU8.Z  (DI), K1, Z19
+	VPSHUFB     Z15, Z19, Z19
+	MOVQ        BX, SI
+	ADDQ        $0x0f, SI
+	ANDQ        $-16, SI
+	LEAQ        1520(AX), DI
+	SUBQ        SI, DI
+	MOVQ        R8, SI
+	ADDQ        $0x0f, SI
+	ANDQ        $-16, SI
+	MOVQ        DI, R8
+	SUBQ        SI, R8
+	SUBQ        $0x00000080, BX
+	MOVQ        $-1, SI
+	BZHIQ       BX, SI, SI
+	KMOVQ       SI, K2
+	VPSHUFB     Z15, Z13, Z0
+	VPADDD      inc4<>+0(SB), Z13, Z13
+	VPSHUFB     Z15, Z13, Z1
+	VPADDD      inc4<>+0(SB), Z13, Z13
+	VPSHUFB     Z15, Z13, Z2
+	VPXORD      Z24, Z0, Z0
+	VPXORD      Z24, Z1, Z1
+	VPXORD      Y24, Y2, Y2
+	VPXORD      X24, X7, X7
+	VAESENC     Z25, Z0, Z0
+	VAESENC     Z25, Z1, Z1
+	VAESENC     Y25, Y2, Y2
+	VAESENC     X25, X7, X7
+	VPCLMULQDQ  $0x00, (R8), Z19, Z8
+	VAESENC     Z26, Z0, Z0
+	VAESENC     Z26, Z1, Z1
+	VAESENC     Y26, Y2, Y2
+	VAESENC     X26, X7, X7
+	VPCLMULQDQ  $0x11, (R8), Z19, Z10
+	VAESENC     Z27, Z0, Z0
+	VAESENC     Z27, Z1, Z1
+	VAESENC     Y27, Y2, Y2
+	VAESENC     X27, X7, X7
+	VPCLMULQDQ  $0x01, (R8), Z19, Z9
+	VAESENC     Z28, Z0, Z0
+	VAESENC     Z28, Z1, Z1
+	VAESENC     Y28, Y2, Y2
+	VAESENC     X28, X7, X7
+	VPCLMULQDQ  $0x10, (R8), Z19, Z11
+	VAESENC     Z29, Z0, Z0
+	VAESENC     Z29, Z1, Z1
+	VAESENC     Y29, Y2, Y2
+	VAESENC     X29, X7, X7
+	VPXORD      Z11, Z9, Z9
+	VAESENC     Z30, Z0, Z0
+	VAESENC     Z30, Z1, Z1
+	VAESENC     Y30, Y2, Y2
+	VAESENC     X30, X7, X7
+	VMOVDQU     (SP), X13
+	VMOVDQU64   448(AX), Z31
+	VAESENC     Z31, Z0, Z0
+	VAESENC     Z31, Z1, Z1
+	VAESENC     Y31, Y2, Y2
+	VAESENC     X31, X7, X7
+	VPCLMULQDQ  $0x00, 1520(AX), X13, X11
+	VMOVDQU64   512(AX), Z31
+	VAESENC     Z31, Z0, Z0
+	VAESENC     Z31, Z1, Z1
+	VAESENC     Y31, Y2, Y2
+	VAESENC     X31, X7, X7
+	VPCLMULQDQ  $0x11, 1520(AX), X13, X12
+	VMOVDQU64   576(AX), Z31
+	VAESENC     Z31, Z0, Z0
+	VAESENC     Z31, Z1, Z1
+	VAESENC     Y31, Y2, Y2
+	VAESENC     X31, X7, X7
+	VPXORD      Z11, Z8, Z8
+	VMOVDQU64   640(AX), Z31
+	VAESENC     Z31, Z0, Z0
+	VAESENC     Z31, Z1, Z1
+	VAESENC     Y31, Y2, Y2
+	VAESENC     X31, X7, X7
+	VPXORD      Z12, Z10, Z10
+	VMOVDQU64   704(AX), Z31
+	VAESENC     Z31, Z0, Z0
+	VAESENC     Z31, Z1, Z1
+	VAESENC     Y31, Y2, Y2
+	VAESENC     X31, X7, X7
+	VPCLMULQDQ  $0x01, 1520(AX), X13, X11
+	VMOVDQU64   768(AX), Z31
+	VAESENC     Z31, Z0, Z0
+	VAESENC     Z31, Z1, Z1
+	VAESENC     Y31, Y2, Y2
+	VAESENC     X31, X7, X7
+	VPCLMULQDQ  $0x10, 1520(AX), X13, X12
+	VMOVDQU64   832(AX), Z31
+	VAESENC     Z31, Z0, Z0
+	VAESENC     Z31, Z1, Z1
+	VAESENC     Y31, Y2, Y2
+	VAESENC     X31, X7, X7
+	VPTERNLOGD  $0x96, Z11, Z12, Z9
+	VMOVDQU64   896(AX), Z31
+	VAESENCLAST Z31, Z0, Z0
+	VAESENCLAST Z31, Z1, Z1
+	VAESENCLAST Y31, Y2, Y2
+	VAESENCLAST X31, X7, X7
+	VPXORD      (DX), Z0, Z0
+	VMOVDQU64   Z0, (CX)
+	VPXORD      64(DX), Z1, Z1
+	VMOVDQU64   Z1, 64(CX)
+	VMOVDQU8.Z  128(DX), K2, Z11
+	VPXORD      Z11, Z2, Z2
+	VMOVDQU8    Z2, K2, 128(CX)
+
+	// Zero the ciphertext past n for GHASH.
+	VMOVDQU8.Z    Z2, K2, Z2
+	VPSHUFB       Z15, Z0, Z16
+	VPSHUFB       Z15, Z1, Z17
+	VPSHUFB       Y15, Y2, Y18
+	VPCLMULQDQ    $0x00, (DI), Z16, Z11
+	VPCLMULQDQ    $0x11, (DI), Z16, Z12
+	VPXORD        Z11, Z8, Z8
+	VPXORD        Z12, Z10, Z10
+	VPCLMULQDQ    $0x01, (DI), Z16, Z11
+	VPCLMULQDQ    $0x10, (DI), Z16, Z12
+	VPTERNLOGD    $0x96, Z11, Z12, Z9
+	VPCLMULQDQ    $0x00, 64(DI), Z17, Z11
+	VPCLMULQDQ    $0x11, 64(DI), Z17, Z12
+	VPXORD        Z11, Z8, Z8
+	VPXORD        Z12, Z10, Z10
+	VPCLMULQDQ    $0x01, 64(DI), Z17, Z11
+	VPCLMULQDQ    $0x10, 64(DI), Z17, Z12
+	VPTERNLOGD    $0x96, Z11, Z12, Z9
+	VPCLMULQDQ    $0x00, 128(DI), Y18, Y11
+	VPCLMULQDQ    $0x11, 128(DI), Y18, Y12
+	VPXORD        Z11, Z8, Z8
+	VPXORD        Z12, Z10, Z10
+	VPCLMULQDQ    $0x01, 128(DI), Y18, Y11
+	VPCLMULQDQ    $0x10, 128(DI), Y18, Y12
+	VPTERNLOGD    $0x96, Z11, Z12, Z9
+	VPCLMULQDQ    $0x10, gfPoly<>+0(SB), Z8, Z11
+	VPSHUFD       $0x4e, Z8, Z8
+	VPTERNLOGD    $0x96, Z11, Z8, Z9
+	VPCLMULQDQ    $0x10, gfPoly<>+0(SB), Z9, Z11
+	VPSHUFD       $0x4e, Z9, Z9
+	VPTERNLOGD    $0x96, Z11, Z9, Z10
+	VEXTRACTI32X4 $0x01, Z10, X11
+	VEXTRACTI32X4 $0x02, Z10, X12
+	VEXTRACTI32X4 $0x03, Z10, X14
+	VPTERNLOGD    $0x96, X11, X12, X14
+	VPXORD        X10, X14, X14
+
+	// AES_K(J0) stays in its register: the tag needs no stack round trip.
+	VPSHUFB X15, X14, X14
+	VPXOR   X7, X14, X14
+	VMOVDQU X14, (R9)
+
+	// Scrub the stack copies of AES_K(J0) and (256-bit path) text.
+	VPXOR   X12, X12, X12
+	VMOVDQU X12, 16(SP)
+	VZEROUPPER
+	RET
 
 sealAVX512AES256_short3:
 	// AAD, zero padded to one vector, and the powers of H for it and the text.
@@ -8946,7 +10561,6 @@ sealAVX512AES256_short3:
 	VAESENCLAST Z31, Z1, Z1
 	VAESENCLAST Z31, Z2, Z2
 	VAESENCLAST X31, X7, X7
-	VMOVDQU     X7, 16(SP)
 	VPXORD      (DX), Z0, Z0
 	VMOVDQU64   Z0, (CX)
 	VPXORD      64(DX), Z1, Z1
@@ -8992,7 +10606,209 @@ sealAVX512AES256_short3:
 	VEXTRACTI32X4 $0x03, Z10, X14
 	VPTERNLOGD    $0x96, X11, X12, X14
 	VPXORD        X10, X14, X14
-	JMP           sealAVX512AES256_final
+
+	// AES_K(J0) stays in its register: the tag needs no stack round trip.
+	VPSHUFB X15, X14, X14
+	VPXOR   X7, X14, X14
+	VMOVDQU X14, (R9)
+
+	// Scrub the stack copies of AES_K(J0) and (256-bit path) text.
+	VPXOR   X12, X12, X12
+	VMOVDQU X12, 16(SP)
+	VZEROUPPER
+	RET
+
+sealAVX512AES256_short4h:
+	// AAD, zero padded to one vector, and the powers of H for it and the text.
+	MOVQ        R8, SI
+	MOVQ        $-1, R10
+	BZHIQ       SI, R10, R10
+	KMOVQ       R10, K1
+	VMOVDQU8.Z  (DI), K1, Z20
+	VPSHUFB     Z15, Z20, Z20
+	MOVQ        BX, SI
+	ADDQ        $0x0f, SI
+	ANDQ        $-16, SI
+	LEAQ        1520(AX), DI
+	SUBQ        SI, DI
+	MOVQ        R8, SI
+	ADDQ        $0x0f, SI
+	ANDQ        $-16, SI
+	MOVQ        DI, R8
+	SUBQ        SI, R8
+	SUBQ        $0x000000c0, BX
+	MOVQ        $-1, SI
+	BZHIQ       BX, SI, SI
+	KMOVQ       SI, K2
+	VPSHUFB     Z15, Z13, Z0
+	VPADDD      inc4<>+0(SB), Z13, Z13
+	VPSHUFB     Z15, Z13, Z1
+	VPADDD      inc4<>+0(SB), Z13, Z13
+	VPSHUFB     Z15, Z13, Z2
+	VPADDD      inc4<>+0(SB), Z13, Z13
+	VPSHUFB     Z15, Z13, Z3
+	VPXORD      Z24, Z0, Z0
+	VPXORD      Z24, Z1, Z1
+	VPXORD      Z24, Z2, Z2
+	VPXORD      Y24, Y3, Y3
+	VPXORD      X24, X7, X7
+	VAESENC     Z25, Z0, Z0
+	VAESENC     Z25, Z1, Z1
+	VAESENC     Z25, Z2, Z2
+	VAESENC     Y25, Y3, Y3
+	VAESENC     X25, X7, X7
+	VPCLMULQDQ  $0x00, (R8), Z20, Z8
+	VAESENC     Z26, Z0, Z0
+	VAESENC     Z26, Z1, Z1
+	VAESENC     Z26, Z2, Z2
+	VAESENC     Y26, Y3, Y3
+	VAESENC     X26, X7, X7
+	VPCLMULQDQ  $0x11, (R8), Z20, Z10
+	VAESENC     Z27, Z0, Z0
+	VAESENC     Z27, Z1, Z1
+	VAESENC     Z27, Z2, Z2
+	VAESENC     Y27, Y3, Y3
+	VAESENC     X27, X7, X7
+	VPCLMULQDQ  $0x01, (R8), Z20, Z9
+	VAESENC     Z28, Z0, Z0
+	VAESENC     Z28, Z1, Z1
+	VAESENC     Z28, Z2, Z2
+	VAESENC     Y28, Y3, Y3
+	VAESENC     X28, X7, X7
+	VPCLMULQDQ  $0x10, (R8), Z20, Z11
+	VAESENC     Z29, Z0, Z0
+	VAESENC     Z29, Z1, Z1
+	VAESENC     Z29, Z2, Z2
+	VAESENC     Y29, Y3, Y3
+	VAESENC     X29, X7, X7
+	VPXORD      Z11, Z9, Z9
+	VAESENC     Z30, Z0, Z0
+	VAESENC     Z30, Z1, Z1
+	VAESENC     Z30, Z2, Z2
+	VAESENC     Y30, Y3, Y3
+	VAESENC     X30, X7, X7
+	VMOVDQU     (SP), X13
+	VMOVDQU64   448(AX), Z31
+	VAESENC     Z31, Z0, Z0
+	VAESENC     Z31, Z1, Z1
+	VAESENC     Z31, Z2, Z2
+	VAESENC     Y31, Y3, Y3
+	VAESENC     X31, X7, X7
+	VPCLMULQDQ  $0x00, 1520(AX), X13, X11
+	VMOVDQU64   512(AX), Z31
+	VAESENC     Z31, Z0, Z0
+	VAESENC     Z31, Z1, Z1
+	VAESENC     Z31, Z2, Z2
+	VAESENC     Y31, Y3, Y3
+	VAESENC     X31, X7, X7
+	VPCLMULQDQ  $0x11, 1520(AX), X13, X12
+	VMOVDQU64   576(AX), Z31
+	VAESENC     Z31, Z0, Z0
+	VAESENC     Z31, Z1, Z1
+	VAESENC     Z31, Z2, Z2
+	VAESENC     Y31, Y3, Y3
+	VAESENC     X31, X7, X7
+	VPXORD      Z11, Z8, Z8
+	VMOVDQU64   640(AX), Z31
+	VAESENC     Z31, Z0, Z0
+	VAESENC     Z31, Z1, Z1
+	VAESENC     Z31, Z2, Z2
+	VAESENC     Y31, Y3, Y3
+	VAESENC     X31, X7, X7
+	VPXORD      Z12, Z10, Z10
+	VMOVDQU64   704(AX), Z31
+	VAESENC     Z31, Z0, Z0
+	VAESENC     Z31, Z1, Z1
+	VAESENC     Z31, Z2, Z2
+	VAESENC     Y31, Y3, Y3
+	VAESENC     X31, X7, X7
+	VPCLMULQDQ  $0x01, 1520(AX), X13, X11
+	VMOVDQU64   768(AX), Z31
+	VAESENC     Z31, Z0, Z0
+	VAESENC     Z31, Z1, Z1
+	VAESENC     Z31, Z2, Z2
+	VAESENC     Y31, Y3, Y3
+	VAESENC     X31, X7, X7
+	VPCLMULQDQ  $0x10, 1520(AX), X13, X12
+	VMOVDQU64   832(AX), Z31
+	VAESENC     Z31, Z0, Z0
+	VAESENC     Z31, Z1, Z1
+	VAESENC     Z31, Z2, Z2
+	VAESENC     Y31, Y3, Y3
+	VAESENC     X31, X7, X7
+	VPTERNLOGD  $0x96, Z11, Z12, Z9
+	VMOVDQU64   896(AX), Z31
+	VAESENCLAST Z31, Z0, Z0
+	VAESENCLAST Z31, Z1, Z1
+	VAESENCLAST Z31, Z2, Z2
+	VAESENCLAST Y31, Y3, Y3
+	VAESENCLAST X31, X7, X7
+	VPXORD      (DX), Z0, Z0
+	VMOVDQU64   Z0, (CX)
+	VPXORD      64(DX), Z1, Z1
+	VMOVDQU64   Z1, 64(CX)
+	VPXORD      128(DX), Z2, Z2
+	VMOVDQU64   Z2, 128(CX)
+	VMOVDQU8.Z  192(DX), K2, Z11
+	VPXORD      Z11, Z3, Z3
+	VMOVDQU8    Z3, K2, 192(CX)
+
+	// Zero the ciphertext past n for GHASH.
+	VMOVDQU8.Z    Z3, K2, Z3
+	VPSHUFB       Z15, Z0, Z16
+	VPSHUFB       Z15, Z1, Z17
+	VPSHUFB       Z15, Z2, Z18
+	VPSHUFB       Y15, Y3, Y19
+	VPCLMULQDQ    $0x00, (DI), Z16, Z11
+	VPCLMULQDQ    $0x11, (DI), Z16, Z12
+	VPXORD        Z11, Z8, Z8
+	VPXORD        Z12, Z10, Z10
+	VPCLMULQDQ    $0x01, (DI), Z16, Z11
+	VPCLMULQDQ    $0x10, (DI), Z16, Z12
+	VPTERNLOGD    $0x96, Z11, Z12, Z9
+	VPCLMULQDQ    $0x00, 64(DI), Z17, Z11
+	VPCLMULQDQ    $0x11, 64(DI), Z17, Z12
+	VPXORD        Z11, Z8, Z8
+	VPXORD        Z12, Z10, Z10
+	VPCLMULQDQ    $0x01, 64(DI), Z17, Z11
+	VPCLMULQDQ    $0x10, 64(DI), Z17, Z12
+	VPTERNLOGD    $0x96, Z11, Z12, Z9
+	VPCLMULQDQ    $0x00, 128(DI), Z18, Z11
+	VPCLMULQDQ    $0x11, 128(DI), Z18, Z12
+	VPXORD        Z11, Z8, Z8
+	VPXORD        Z12, Z10, Z10
+	VPCLMULQDQ    $0x01, 128(DI), Z18, Z11
+	VPCLMULQDQ    $0x10, 128(DI), Z18, Z12
+	VPTERNLOGD    $0x96, Z11, Z12, Z9
+	VPCLMULQDQ    $0x00, 192(DI), Y19, Y11
+	VPCLMULQDQ    $0x11, 192(DI), Y19, Y12
+	VPXORD        Z11, Z8, Z8
+	VPXORD        Z12, Z10, Z10
+	VPCLMULQDQ    $0x01, 192(DI), Y19, Y11
+	VPCLMULQDQ    $0x10, 192(DI), Y19, Y12
+	VPTERNLOGD    $0x96, Z11, Z12, Z9
+	VPCLMULQDQ    $0x10, gfPoly<>+0(SB), Z8, Z11
+	VPSHUFD       $0x4e, Z8, Z8
+	VPTERNLOGD    $0x96, Z11, Z8, Z9
+	VPCLMULQDQ    $0x10, gfPoly<>+0(SB), Z9, Z11
+	VPSHUFD       $0x4e, Z9, Z9
+	VPTERNLOGD    $0x96, Z11, Z9, Z10
+	VEXTRACTI32X4 $0x01, Z10, X11
+	VEXTRACTI32X4 $0x02, Z10, X12
+	VEXTRACTI32X4 $0x03, Z10, X14
+	VPTERNLOGD    $0x96, X11, X12, X14
+	VPXORD        X10, X14, X14
+
+	// AES_K(J0) stays in its register: the tag needs no stack round trip.
+	VPSHUFB X15, X14, X14
+	VPXOR   X7, X14, X14
+	VMOVDQU X14, (R9)
+
+	// Scrub the stack copies of AES_K(J0) and (256-bit path) text.
+	VPXOR   X12, X12, X12
+	VMOVDQU X12, 16(SP)
+	VZEROUPPER
+	RET
 
 sealAVX512AES256_short4:
 	// AAD, zero padded to one vector, and the powers of H for it and the text.
@@ -9119,7 +10935,6 @@ sealAVX512AES256_short4:
 	VAESENCLAST Z31, Z2, Z2
 	VAESENCLAST Z31, Z3, Z3
 	VAESENCLAST X31, X7, X7
-	VMOVDQU     X7, 16(SP)
 	VPXORD      (DX), Z0, Z0
 	VMOVDQU64   Z0, (CX)
 	VPXORD      64(DX), Z1, Z1
@@ -9175,10 +10990,20 @@ sealAVX512AES256_short4:
 	VEXTRACTI32X4 $0x03, Z10, X14
 	VPTERNLOGD    $0x96, X11, X12, X14
 	VPXORD        X10, X14, X14
-	JMP           sealAVX512AES256_final
+
+	// AES_K(J0) stays in its register: the tag needs no stack round trip.
+	VPSHUFB X15, X14, X14
+	VPXOR   X7, X14, X14
+	VMOVDQU X14, (R9)
+
+	// Scrub the stack copies of AES_K(J0) and (256-bit path) text.
+	VPXOR   X12, X12, X12
+	VMOVDQU X12, 16(SP)
+	VZEROUPPER
+	RET
 
 // func openAVX512AES256(ks *byte, dst *byte, src *byte, n int, nonce *byte, aad *byte, aadLen int) bool
-// Requires: AVX, AVX512BW, AVX512F, AVX512VL, BMI2, CMOV
+// Requires: AVX, AVX2, AVX512BW, AVX512F, AVX512VL, BMI2, CMOV
 TEXT ·openAVX512AES256(SB), NOSPLIT, $32-57
 	MOVQ ks+0(FP), AX
 	MOVQ dst+8(FP), CX
@@ -9226,12 +11051,20 @@ TEXT ·openAVX512AES256(SB), NOSPLIT, $32-57
 	JA    openAVX512AES256_long
 	CMPQ  R8, $0x40
 	JA    openAVX512AES256_long
+	CMPQ  BX, $0x00000020
+	JBE   openAVX512AES256_short1h
 	CMPQ  BX, $0x00000040
 	JBE   openAVX512AES256_short1
+	CMPQ  BX, $0x00000060
+	JBE   openAVX512AES256_short2h
 	CMPQ  BX, $0x00000080
 	JBE   openAVX512AES256_short2
+	CMPQ  BX, $0x000000a0
+	JBE   openAVX512AES256_short3h
 	CMPQ  BX, $0x000000c0
 	JBE   openAVX512AES256_short3
+	CMPQ  BX, $0x000000e0
+	JBE   openAVX512AES256_short4h
 	JMP   openAVX512AES256_short4
 
 openAVX512AES256_long:
@@ -11103,6 +12936,117 @@ openAVX512AES256_final:
 	VZEROUPPER
 	RET
 
+openAVX512AES256_short1h:
+	// AAD, zero padded to one vector, and the powers of H for it and the text.
+	MOVQ          R8, SI
+	MOVQ          $-1, R10
+	BZHIQ         SI, R10, R10
+	KMOVQ         R10, K1
+	VMOVDQU8.Z    (DI), K1, Z17
+	VPSHUFB       Z15, Z17, Z17
+	MOVQ          BX, SI
+	ADDQ          $0x0f, SI
+	ANDQ          $-16, SI
+	LEAQ          1520(AX), DI
+	SUBQ          SI, DI
+	MOVQ          R8, SI
+	ADDQ          $0x0f, SI
+	ANDQ          $-16, SI
+	MOVQ          DI, R8
+	SUBQ          SI, R8
+	MOVQ          $-1, SI
+	BZHIQ         BX, SI, SI
+	KMOVQ         SI, K2
+	VMOVDQU8.Z    (DX), K2, Y16
+	VPSHUFB       Y15, Y16, Y16
+	VPSHUFB       Z15, Z13, Z0
+	VPXORD        Y24, Y0, Y0
+	VPXORD        X24, X7, X7
+	VAESENC       Y25, Y0, Y0
+	VAESENC       X25, X7, X7
+	VPCLMULQDQ    $0x00, (R8), Z17, Z8
+	VPCLMULQDQ    $0x11, (R8), Z17, Z10
+	VAESENC       Y26, Y0, Y0
+	VAESENC       X26, X7, X7
+	VPCLMULQDQ    $0x01, (R8), Z17, Z9
+	VPCLMULQDQ    $0x10, (R8), Z17, Z11
+	VAESENC       Y27, Y0, Y0
+	VAESENC       X27, X7, X7
+	VPXORD        Z11, Z9, Z9
+	VMOVDQU       (SP), X13
+	VPCLMULQDQ    $0x00, 1520(AX), X13, X11
+	VAESENC       Y28, Y0, Y0
+	VAESENC       X28, X7, X7
+	VPCLMULQDQ    $0x11, 1520(AX), X13, X12
+	VPXORD        Z11, Z8, Z8
+	VAESENC       Y29, Y0, Y0
+	VAESENC       X29, X7, X7
+	VPXORD        Z12, Z10, Z10
+	VPCLMULQDQ    $0x01, 1520(AX), X13, X11
+	VAESENC       Y30, Y0, Y0
+	VAESENC       X30, X7, X7
+	VPCLMULQDQ    $0x10, 1520(AX), X13, X12
+	VPTERNLOGD    $0x96, Z11, Z12, Z9
+	VPCLMULQDQ    $0x00, (DI), Y16, Y11
+	VMOVDQU64     448(AX), Z31
+	VAESENC       Y31, Y0, Y0
+	VAESENC       X31, X7, X7
+	VPCLMULQDQ    $0x11, (DI), Y16, Y12
+	VPXORD        Z11, Z8, Z8
+	VMOVDQU64     512(AX), Z31
+	VAESENC       Y31, Y0, Y0
+	VAESENC       X31, X7, X7
+	VPXORD        Z12, Z10, Z10
+	VPCLMULQDQ    $0x01, (DI), Y16, Y11
+	VPCLMULQDQ    $0x10, (DI), Y16, Y12
+	VMOVDQU64     576(AX), Z31
+	VAESENC       Y31, Y0, Y0
+	VAESENC       X31, X7, X7
+	VPTERNLOGD    $0x96, Z11, Z12, Z9
+	VPCLMULQDQ    $0x10, gfPoly<>+0(SB), Z8, Z11
+	VMOVDQU64     640(AX), Z31
+	VAESENC       Y31, Y0, Y0
+	VAESENC       X31, X7, X7
+	VPSHUFD       $0x4e, Z8, Z8
+	VPTERNLOGD    $0x96, Z11, Z8, Z9
+	VMOVDQU64     704(AX), Z31
+	VAESENC       Y31, Y0, Y0
+	VAESENC       X31, X7, X7
+	VPCLMULQDQ    $0x10, gfPoly<>+0(SB), Z9, Z11
+	VPSHUFD       $0x4e, Z9, Z9
+	VPTERNLOGD    $0x96, Z11, Z9, Z10
+	VMOVDQU64     768(AX), Z31
+	VAESENC       Y31, Y0, Y0
+	VAESENC       X31, X7, X7
+	VEXTRACTI32X4 $0x01, Z10, X11
+	VEXTRACTI32X4 $0x02, Z10, X12
+	VMOVDQU64     832(AX), Z31
+	VAESENC       Y31, Y0, Y0
+	VAESENC       X31, X7, X7
+	VEXTRACTI32X4 $0x03, Z10, X14
+	VPTERNLOGD    $0x96, X11, X12, X14
+	VPXORD        X10, X14, X14
+	VMOVDQU64     896(AX), Z31
+	VAESENCLAST   Y31, Y0, Y0
+	VAESENCLAST   X31, X7, X7
+	VMOVDQU8.Z    (DX), K2, Z11
+	VPXORD        Z11, Z0, Z0
+	VMOVDQU8      Z0, K2, (CX)
+
+	// AES_K(J0) stays in its register: the tag needs no stack round trip.
+	VPSHUFB X15, X14, X14
+	VPXOR   X7, X14, X14
+	VPXOR   (R9), X14, X14
+	VPTEST  X14, X14
+	SETEQ   AL
+	MOVB    AL, ret+56(FP)
+
+	// Scrub the stack copies of AES_K(J0) and (256-bit path) text.
+	VPXOR   X12, X12, X12
+	VMOVDQU X12, 16(SP)
+	VZEROUPPER
+	RET
+
 openAVX512AES256_short1:
 	// AAD, zero padded to one vector, and the powers of H for it and the text.
 	MOVQ          R8, SI
@@ -11196,11 +13140,163 @@ openAVX512AES256_short1:
 	VMOVDQU64     896(AX), Z31
 	VAESENCLAST   Z31, Z0, Z0
 	VAESENCLAST   X31, X7, X7
-	VMOVDQU       X7, 16(SP)
 	VMOVDQU8.Z    (DX), K2, Z11
 	VPXORD        Z11, Z0, Z0
 	VMOVDQU8      Z0, K2, (CX)
-	JMP           openAVX512AES256_final
+
+	// AES_K(J0) stays in its register: the tag needs no stack round trip.
+	VPSHUFB X15, X14, X14
+	VPXOR   X7, X14, X14
+	VPXOR   (R9), X14, X14
+	VPTEST  X14, X14
+	SETEQ   AL
+	MOVB    AL, ret+56(FP)
+
+	// Scrub the stack copies of AES_K(J0) and (256-bit path) text.
+	VPXOR   X12, X12, X12
+	VMOVDQU X12, 16(SP)
+	VZEROUPPER
+	RET
+
+openAVX512AES256_short2h:
+	// AAD, zero padded to one vector, and the powers of H for it and the text.
+	MOVQ          R8, SI
+	MOVQ          $-1, R10
+	BZHIQ         SI, R10, R10
+	KMOVQ         R10, K1
+	VMOVDQU8.Z    (DI), K1, Z18
+	VPSHUFB       Z15, Z18, Z18
+	MOVQ          BX, SI
+	ADDQ          $0x0f, SI
+	ANDQ          $-16, SI
+	LEAQ          1520(AX), DI
+	SUBQ          SI, DI
+	MOVQ          R8, SI
+	ADDQ          $0x0f, SI
+	ANDQ          $-16, SI
+	MOVQ          DI, R8
+	SUBQ          SI, R8
+	SUBQ          $0x00000040, BX
+	MOVQ          $-1, SI
+	BZHIQ         BX, SI, SI
+	KMOVQ         SI, K2
+	VMOVDQU64     (DX), Z16
+	VMOVDQU8.Z    64(DX), K2, Y17
+	VPSHUFB       Z15, Z16, Z16
+	VPSHUFB       Y15, Y17, Y17
+	VPSHUFB       Z15, Z13, Z0
+	VPADDD        inc4<>+0(SB), Z13, Z13
+	VPSHUFB       Z15, Z13, Z1
+	VPXORD        Z24, Z0, Z0
+	VPXORD        Y24, Y1, Y1
+	VPXORD        X24, X7, X7
+	VAESENC       Z25, Z0, Z0
+	VAESENC       Y25, Y1, Y1
+	VAESENC       X25, X7, X7
+	VPCLMULQDQ    $0x00, (R8), Z18, Z8
+	VPCLMULQDQ    $0x11, (R8), Z18, Z10
+	VAESENC       Z26, Z0, Z0
+	VAESENC       Y26, Y1, Y1
+	VAESENC       X26, X7, X7
+	VPCLMULQDQ    $0x01, (R8), Z18, Z9
+	VPCLMULQDQ    $0x10, (R8), Z18, Z11
+	VPXORD        Z11, Z9, Z9
+	VAESENC       Z27, Z0, Z0
+	VAESENC       Y27, Y1, Y1
+	VAESENC       X27, X7, X7
+	VMOVDQU       (SP), X13
+	VPCLMULQDQ    $0x00, 1520(AX), X13, X11
+	VPCLMULQDQ    $0x11, 1520(AX), X13, X12
+	VAESENC       Z28, Z0, Z0
+	VAESENC       Y28, Y1, Y1
+	VAESENC       X28, X7, X7
+	VPXORD        Z11, Z8, Z8
+	VPXORD        Z12, Z10, Z10
+	VPCLMULQDQ    $0x01, 1520(AX), X13, X11
+	VAESENC       Z29, Z0, Z0
+	VAESENC       Y29, Y1, Y1
+	VAESENC       X29, X7, X7
+	VPCLMULQDQ    $0x10, 1520(AX), X13, X12
+	VPTERNLOGD    $0x96, Z11, Z12, Z9
+	VPCLMULQDQ    $0x00, (DI), Z16, Z11
+	VAESENC       Z30, Z0, Z0
+	VAESENC       Y30, Y1, Y1
+	VAESENC       X30, X7, X7
+	VPCLMULQDQ    $0x11, (DI), Z16, Z12
+	VPXORD        Z11, Z8, Z8
+	VPXORD        Z12, Z10, Z10
+	VMOVDQU64     448(AX), Z31
+	VAESENC       Z31, Z0, Z0
+	VAESENC       Y31, Y1, Y1
+	VAESENC       X31, X7, X7
+	VPCLMULQDQ    $0x01, (DI), Z16, Z11
+	VPCLMULQDQ    $0x10, (DI), Z16, Z12
+	VPTERNLOGD    $0x96, Z11, Z12, Z9
+	VMOVDQU64     512(AX), Z31
+	VAESENC       Z31, Z0, Z0
+	VAESENC       Y31, Y1, Y1
+	VAESENC       X31, X7, X7
+	VPCLMULQDQ    $0x00, 64(DI), Y17, Y11
+	VPCLMULQDQ    $0x11, 64(DI), Y17, Y12
+	VPXORD        Z11, Z8, Z8
+	VMOVDQU64     576(AX), Z31
+	VAESENC       Z31, Z0, Z0
+	VAESENC       Y31, Y1, Y1
+	VAESENC       X31, X7, X7
+	VPXORD        Z12, Z10, Z10
+	VPCLMULQDQ    $0x01, 64(DI), Y17, Y11
+	VPCLMULQDQ    $0x10, 64(DI), Y17, Y12
+	VMOVDQU64     640(AX), Z31
+	VAESENC       Z31, Z0, Z0
+	VAESENC       Y31, Y1, Y1
+	VAESENC       X31, X7, X7
+	VPTERNLOGD    $0x96, Z11, Z12, Z9
+	VPCLMULQDQ    $0x10, gfPoly<>+0(SB), Z8, Z11
+	VPSHUFD       $0x4e, Z8, Z8
+	VMOVDQU64     704(AX), Z31
+	VAESENC       Z31, Z0, Z0
+	VAESENC       Y31, Y1, Y1
+	VAESENC       X31, X7, X7
+	VPTERNLOGD    $0x96, Z11, Z8, Z9
+	VPCLMULQDQ    $0x10, gfPoly<>+0(SB), Z9, Z11
+	VPSHUFD       $0x4e, Z9, Z9
+	VMOVDQU64     768(AX), Z31
+	VAESENC       Z31, Z0, Z0
+	VAESENC       Y31, Y1, Y1
+	VAESENC       X31, X7, X7
+	VPTERNLOGD    $0x96, Z11, Z9, Z10
+	VEXTRACTI32X4 $0x01, Z10, X11
+	VEXTRACTI32X4 $0x02, Z10, X12
+	VMOVDQU64     832(AX), Z31
+	VAESENC       Z31, Z0, Z0
+	VAESENC       Y31, Y1, Y1
+	VAESENC       X31, X7, X7
+	VEXTRACTI32X4 $0x03, Z10, X14
+	VPTERNLOGD    $0x96, X11, X12, X14
+	VPXORD        X10, X14, X14
+	VMOVDQU64     896(AX), Z31
+	VAESENCLAST   Z31, Z0, Z0
+	VAESENCLAST   Y31, Y1, Y1
+	VAESENCLAST   X31, X7, X7
+	VPXORD        (DX), Z0, Z0
+	VMOVDQU64     Z0, (CX)
+	VMOVDQU8.Z    64(DX), K2, Z11
+	VPXORD        Z11, Z1, Z1
+	VMOVDQU8      Z1, K2, 64(CX)
+
+	// AES_K(J0) stays in its register: the tag needs no stack round trip.
+	VPSHUFB X15, X14, X14
+	VPXOR   X7, X14, X14
+	VPXOR   (R9), X14, X14
+	VPTEST  X14, X14
+	SETEQ   AL
+	MOVB    AL, ret+56(FP)
+
+	// Scrub the stack copies of AES_K(J0) and (256-bit path) text.
+	VPXOR   X12, X12, X12
+	VMOVDQU X12, 16(SP)
+	VZEROUPPER
+	RET
 
 openAVX512AES256_short2:
 	// AAD, zero padded to one vector, and the powers of H for it and the text.
@@ -11322,13 +13418,193 @@ openAVX512AES256_short2:
 	VAESENCLAST   Z31, Z0, Z0
 	VAESENCLAST   Z31, Z1, Z1
 	VAESENCLAST   X31, X7, X7
-	VMOVDQU       X7, 16(SP)
 	VPXORD        (DX), Z0, Z0
 	VMOVDQU64     Z0, (CX)
 	VMOVDQU8.Z    64(DX), K2, Z11
 	VPXORD        Z11, Z1, Z1
 	VMOVDQU8      Z1, K2, 64(CX)
-	JMP           openAVX512AES256_final
+
+	// AES_K(J0) stays in its register: the tag needs no stack round trip.
+	VPSHUFB X15, X14, X14
+	VPXOR   X7, X14, X14
+	VPXOR   (R9), X14, X14
+	VPTEST  X14, X14
+	SETEQ   AL
+	MOVB    AL, ret+56(FP)
+
+	// Scrub the stack copies of AES_K(J0) and (256-bit path) text.
+	VPXOR   X12, X12, X12
+	VMOVDQU X12, 16(SP)
+	VZEROUPPER
+	RET
+
+openAVX512AES256_short3h:
+	// AAD, zero padded to one vector, and the powers of H for it and the text.
+	MOVQ          R8, SI
+	MOVQ          $-1, R10
+	BZHIQ         SI, R10, R10
+	KMOVQ         R10, K1
+	VMOVDQU8.Z    (DI), K1, Z19
+	VPSHUFB       Z15, Z19, Z19
+	MOVQ          BX, SI
+	ADDQ          $0x0f, SI
+	ANDQ          $-16, SI
+	LEAQ          1520(AX), DI
+	SUBQ          SI, DI
+	MOVQ          R8, SI
+	ADDQ          $0x0f, SI
+	ANDQ          $-16, SI
+	MOVQ          DI, R8
+	SUBQ          SI, R8
+	SUBQ          $0x00000080, BX
+	MOVQ          $-1, SI
+	BZHIQ         BX, SI, SI
+	KMOVQ         SI, K2
+	VMOVDQU64     (DX), Z16
+	VMOVDQU64     64(DX), Z17
+	VMOVDQU8.Z    128(DX), K2, Y18
+	VPSHUFB       Z15, Z16, Z16
+	VPSHUFB       Z15, Z17, Z17
+	VPSHUFB       Y15, Y18, Y18
+	VPSHUFB       Z15, Z13, Z0
+	VPADDD        inc4<>+0(SB), Z13, Z13
+	VPSHUFB       Z15, Z13, Z1
+	VPADDD        inc4<>+0(SB), Z13, Z13
+	VPSHUFB       Z15, Z13, Z2
+	VPXORD        Z24, Z0, Z0
+	VPXORD        Z24, Z1, Z1
+	VPXORD        Y24, Y2, Y2
+	VPXORD        X24, X7, X7
+	VAESENC       Z25, Z0, Z0
+	VAESENC       Z25, Z1, Z1
+	VAESENC       Y25, Y2, Y2
+	VAESENC       X25, X7, X7
+	VPCLMULQDQ    $0x00, (R8), Z19, Z8
+	VPCLMULQDQ    $0x11, (R8), Z19, Z10
+	VPCLMULQDQ    $0x01, (R8), Z19, Z9
+	VAESENC       Z26, Z0, Z0
+	VAESENC       Z26, Z1, Z1
+	VAESENC       Y26, Y2, Y2
+	VAESENC       X26, X7, X7
+	VPCLMULQDQ    $0x10, (R8), Z19, Z11
+	VPXORD        Z11, Z9, Z9
+	VMOVDQU       (SP), X13
+	VAESENC       Z27, Z0, Z0
+	VAESENC       Z27, Z1, Z1
+	VAESENC       Y27, Y2, Y2
+	VAESENC       X27, X7, X7
+	VPCLMULQDQ    $0x00, 1520(AX), X13, X11
+	VPCLMULQDQ    $0x11, 1520(AX), X13, X12
+	VPXORD        Z11, Z8, Z8
+	VPXORD        Z12, Z10, Z10
+	VAESENC       Z28, Z0, Z0
+	VAESENC       Z28, Z1, Z1
+	VAESENC       Y28, Y2, Y2
+	VAESENC       X28, X7, X7
+	VPCLMULQDQ    $0x01, 1520(AX), X13, X11
+	VPCLMULQDQ    $0x10, 1520(AX), X13, X12
+	VPTERNLOGD    $0x96, Z11, Z12, Z9
+	VAESENC       Z29, Z0, Z0
+	VAESENC       Z29, Z1, Z1
+	VAESENC       Y29, Y2, Y2
+	VAESENC       X29, X7, X7
+	VPCLMULQDQ    $0x00, (DI), Z16, Z11
+	VPCLMULQDQ    $0x11, (DI), Z16, Z12
+	VPXORD        Z11, Z8, Z8
+	VPXORD        Z12, Z10, Z10
+	VAESENC       Z30, Z0, Z0
+	VAESENC       Z30, Z1, Z1
+	VAESENC       Y30, Y2, Y2
+	VAESENC       X30, X7, X7
+	VPCLMULQDQ    $0x01, (DI), Z16, Z11
+	VPCLMULQDQ    $0x10, (DI), Z16, Z12
+	VPTERNLOGD    $0x96, Z11, Z12, Z9
+	VMOVDQU64     448(AX), Z31
+	VAESENC       Z31, Z0, Z0
+	VAESENC       Z31, Z1, Z1
+	VAESENC       Y31, Y2, Y2
+	VAESENC       X31, X7, X7
+	VPCLMULQDQ    $0x00, 64(DI), Z17, Z11
+	VPCLMULQDQ    $0x11, 64(DI), Z17, Z12
+	VPXORD        Z11, Z8, Z8
+	VPXORD        Z12, Z10, Z10
+	VMOVDQU64     512(AX), Z31
+	VAESENC       Z31, Z0, Z0
+	VAESENC       Z31, Z1, Z1
+	VAESENC       Y31, Y2, Y2
+	VAESENC       X31, X7, X7
+	VPCLMULQDQ    $0x01, 64(DI), Z17, Z11
+	VPCLMULQDQ    $0x10, 64(DI), Z17, Z12
+	VPTERNLOGD    $0x96, Z11, Z12, Z9
+	VMOVDQU64     576(AX), Z31
+	VAESENC       Z31, Z0, Z0
+	VAESENC       Z31, Z1, Z1
+	VAESENC       Y31, Y2, Y2
+	VAESENC       X31, X7, X7
+	VPCLMULQDQ    $0x00, 128(DI), Y18, Y11
+	VPCLMULQDQ    $0x11, 128(DI), Y18, Y12
+	VPXORD        Z11, Z8, Z8
+	VPXORD        Z12, Z10, Z10
+	VMOVDQU64     640(AX), Z31
+	VAESENC       Z31, Z0, Z0
+	VAESENC       Z31, Z1, Z1
+	VAESENC       Y31, Y2, Y2
+	VAESENC       X31, X7, X7
+	VPCLMULQDQ    $0x01, 128(DI), Y18, Y11
+	VPCLMULQDQ    $0x10, 128(DI), Y18, Y12
+	VPTERNLOGD    $0x96, Z11, Z12, Z9
+	VMOVDQU64     704(AX), Z31
+	VAESENC       Z31, Z0, Z0
+	VAESENC       Z31, Z1, Z1
+	VAESENC       Y31, Y2, Y2
+	VAESENC       X31, X7, X7
+	VPCLMULQDQ    $0x10, gfPoly<>+0(SB), Z8, Z11
+	VPSHUFD       $0x4e, Z8, Z8
+	VPTERNLOGD    $0x96, Z11, Z8, Z9
+	VPCLMULQDQ    $0x10, gfPoly<>+0(SB), Z9, Z11
+	VMOVDQU64     768(AX), Z31
+	VAESENC       Z31, Z0, Z0
+	VAESENC       Z31, Z1, Z1
+	VAESENC       Y31, Y2, Y2
+	VAESENC       X31, X7, X7
+	VPSHUFD       $0x4e, Z9, Z9
+	VPTERNLOGD    $0x96, Z11, Z9, Z10
+	VEXTRACTI32X4 $0x01, Z10, X11
+	VMOVDQU64     832(AX), Z31
+	VAESENC       Z31, Z0, Z0
+	VAESENC       Z31, Z1, Z1
+	VAESENC       Y31, Y2, Y2
+	VAESENC       X31, X7, X7
+	VEXTRACTI32X4 $0x02, Z10, X12
+	VEXTRACTI32X4 $0x03, Z10, X14
+	VPTERNLOGD    $0x96, X11, X12, X14
+	VPXORD        X10, X14, X14
+	VMOVDQU64     896(AX), Z31
+	VAESENCLAST   Z31, Z0, Z0
+	VAESENCLAST   Z31, Z1, Z1
+	VAESENCLAST   Y31, Y2, Y2
+	VAESENCLAST   X31, X7, X7
+	VPXORD        (DX), Z0, Z0
+	VMOVDQU64     Z0, (CX)
+	VPXORD        64(DX), Z1, Z1
+	VMOVDQU64     Z1, 64(CX)
+	VMOVDQU8.Z    128(DX), K2, Z11
+	VPXORD        Z11, Z2, Z2
+	VMOVDQU8      Z2, K2, 128(CX)
+
+	// AES_K(J0) stays in its register: the tag needs no stack round trip.
+	VPSHUFB X15, X14, X14
+	VPXOR   X7, X14, X14
+	VPXOR   (R9), X14, X14
+	VPTEST  X14, X14
+	SETEQ   AL
+	MOVB    AL, ret+56(FP)
+
+	// Scrub the stack copies of AES_K(J0) and (256-bit path) text.
+	VPXOR   X12, X12, X12
+	VMOVDQU X12, 16(SP)
+	VZEROUPPER
+	RET
 
 openAVX512AES256_short3:
 	// AAD, zero padded to one vector, and the powers of H for it and the text.
@@ -11476,7 +13752,6 @@ openAVX512AES256_short3:
 	VAESENCLAST   Z31, Z1, Z1
 	VAESENCLAST   Z31, Z2, Z2
 	VAESENCLAST   X31, X7, X7
-	VMOVDQU       X7, 16(SP)
 	VPXORD        (DX), Z0, Z0
 	VMOVDQU64     Z0, (CX)
 	VPXORD        64(DX), Z1, Z1
@@ -11484,7 +13759,216 @@ openAVX512AES256_short3:
 	VMOVDQU8.Z    128(DX), K2, Z11
 	VPXORD        Z11, Z2, Z2
 	VMOVDQU8      Z2, K2, 128(CX)
-	JMP           openAVX512AES256_final
+
+	// AES_K(J0) stays in its register: the tag needs no stack round trip.
+	VPSHUFB X15, X14, X14
+	VPXOR   X7, X14, X14
+	VPXOR   (R9), X14, X14
+	VPTEST  X14, X14
+	SETEQ   AL
+	MOVB    AL, ret+56(FP)
+
+	// Scrub the stack copies of AES_K(J0) and (256-bit path) text.
+	VPXOR   X12, X12, X12
+	VMOVDQU X12, 16(SP)
+	VZEROUPPER
+	RET
+
+openAVX512AES256_short4h:
+	// AAD, zero padded to one vector, and the powers of H for it and the text.
+	MOVQ          R8, SI
+	MOVQ          $-1, R10
+	BZHIQ         SI, R10, R10
+	KMOVQ         R10, K1
+	VMOVDQU8.Z    (DI), K1, Z20
+	VPSHUFB       Z15, Z20, Z20
+	MOVQ          BX, SI
+	ADDQ          $0x0f, SI
+	ANDQ          $-16, SI
+	LEAQ          1520(AX), DI
+	SUBQ          SI, DI
+	MOVQ          R8, SI
+	ADDQ          $0x0f, SI
+	ANDQ          $-16, SI
+	MOVQ          DI, R8
+	SUBQ          SI, R8
+	SUBQ          $0x000000c0, BX
+	MOVQ          $-1, SI
+	BZHIQ         BX, SI, SI
+	KMOVQ         SI, K2
+	VMOVDQU64     (DX), Z16
+	VMOVDQU64     64(DX), Z17
+	VMOVDQU64     128(DX), Z18
+	VMOVDQU8.Z    192(DX), K2, Y19
+	VPSHUFB       Z15, Z16, Z16
+	VPSHUFB       Z15, Z17, Z17
+	VPSHUFB       Z15, Z18, Z18
+	VPSHUFB       Y15, Y19, Y19
+	VPSHUFB       Z15, Z13, Z0
+	VPADDD        inc4<>+0(SB), Z13, Z13
+	VPSHUFB       Z15, Z13, Z1
+	VPADDD        inc4<>+0(SB), Z13, Z13
+	VPSHUFB       Z15, Z13, Z2
+	VPADDD        inc4<>+0(SB), Z13, Z13
+	VPSHUFB       Z15, Z13, Z3
+	VPXORD        Z24, Z0, Z0
+	VPXORD        Z24, Z1, Z1
+	VPXORD        Z24, Z2, Z2
+	VPXORD        Y24, Y3, Y3
+	VPXORD        X24, X7, X7
+	VAESENC       Z25, Z0, Z0
+	VAESENC       Z25, Z1, Z1
+	VAESENC       Z25, Z2, Z2
+	VAESENC       Y25, Y3, Y3
+	VAESENC       X25, X7, X7
+	VPCLMULQDQ    $0x00, (R8), Z20, Z8
+	VPCLMULQDQ    $0x11, (R8), Z20, Z10
+	VPCLMULQDQ    $0x01, (R8), Z20, Z9
+	VPCLMULQDQ    $0x10, (R8), Z20, Z11
+	VAESENC       Z26, Z0, Z0
+	VAESENC       Z26, Z1, Z1
+	VAESENC       Z26, Z2, Z2
+	VAESENC       Y26, Y3, Y3
+	VAESENC       X26, X7, X7
+	VPXORD        Z11, Z9, Z9
+	VMOVDQU       (SP), X13
+	VPCLMULQDQ    $0x00, 1520(AX), X13, X11
+	VPCLMULQDQ    $0x11, 1520(AX), X13, X12
+	VAESENC       Z27, Z0, Z0
+	VAESENC       Z27, Z1, Z1
+	VAESENC       Z27, Z2, Z2
+	VAESENC       Y27, Y3, Y3
+	VAESENC       X27, X7, X7
+	VPXORD        Z11, Z8, Z8
+	VPXORD        Z12, Z10, Z10
+	VPCLMULQDQ    $0x01, 1520(AX), X13, X11
+	VPCLMULQDQ    $0x10, 1520(AX), X13, X12
+	VAESENC       Z28, Z0, Z0
+	VAESENC       Z28, Z1, Z1
+	VAESENC       Z28, Z2, Z2
+	VAESENC       Y28, Y3, Y3
+	VAESENC       X28, X7, X7
+	VPTERNLOGD    $0x96, Z11, Z12, Z9
+	VPCLMULQDQ    $0x00, (DI), Z16, Z11
+	VPCLMULQDQ    $0x11, (DI), Z16, Z12
+	VPXORD        Z11, Z8, Z8
+	VAESENC       Z29, Z0, Z0
+	VAESENC       Z29, Z1, Z1
+	VAESENC       Z29, Z2, Z2
+	VAESENC       Y29, Y3, Y3
+	VAESENC       X29, X7, X7
+	VPXORD        Z12, Z10, Z10
+	VPCLMULQDQ    $0x01, (DI), Z16, Z11
+	VPCLMULQDQ    $0x10, (DI), Z16, Z12
+	VPTERNLOGD    $0x96, Z11, Z12, Z9
+	VAESENC       Z30, Z0, Z0
+	VAESENC       Z30, Z1, Z1
+	VAESENC       Z30, Z2, Z2
+	VAESENC       Y30, Y3, Y3
+	VAESENC       X30, X7, X7
+	VPCLMULQDQ    $0x00, 64(DI), Z17, Z11
+	VPCLMULQDQ    $0x11, 64(DI), Z17, Z12
+	VPXORD        Z11, Z8, Z8
+	VPXORD        Z12, Z10, Z10
+	VMOVDQU64     448(AX), Z31
+	VAESENC       Z31, Z0, Z0
+	VAESENC       Z31, Z1, Z1
+	VAESENC       Z31, Z2, Z2
+	VAESENC       Y31, Y3, Y3
+	VAESENC       X31, X7, X7
+	VPCLMULQDQ    $0x01, 64(DI), Z17, Z11
+	VPCLMULQDQ    $0x10, 64(DI), Z17, Z12
+	VPTERNLOGD    $0x96, Z11, Z12, Z9
+	VPCLMULQDQ    $0x00, 128(DI), Z18, Z11
+	VMOVDQU64     512(AX), Z31
+	VAESENC       Z31, Z0, Z0
+	VAESENC       Z31, Z1, Z1
+	VAESENC       Z31, Z2, Z2
+	VAESENC       Y31, Y3, Y3
+	VAESENC       X31, X7, X7
+	VPCLMULQDQ    $0x11, 128(DI), Z18, Z12
+	VPXORD        Z11, Z8, Z8
+	VPXORD        Z12, Z10, Z10
+	VPCLMULQDQ    $0x01, 128(DI), Z18, Z11
+	VMOVDQU64     576(AX), Z31
+	VAESENC       Z31, Z0, Z0
+	VAESENC       Z31, Z1, Z1
+	VAESENC       Z31, Z2, Z2
+	VAESENC       Y31, Y3, Y3
+	VAESENC       X31, X7, X7
+	VPCLMULQDQ    $0x10, 128(DI), Z18, Z12
+	VPTERNLOGD    $0x96, Z11, Z12, Z9
+	VPCLMULQDQ    $0x00, 192(DI), Y19, Y11
+	VPCLMULQDQ    $0x11, 192(DI), Y19, Y12
+	VMOVDQU64     640(AX), Z31
+	VAESENC       Z31, Z0, Z0
+	VAESENC       Z31, Z1, Z1
+	VAESENC       Z31, Z2, Z2
+	VAESENC       Y31, Y3, Y3
+	VAESENC       X31, X7, X7
+	VPXORD        Z11, Z8, Z8
+	VPXORD        Z12, Z10, Z10
+	VPCLMULQDQ    $0x01, 192(DI), Y19, Y11
+	VPCLMULQDQ    $0x10, 192(DI), Y19, Y12
+	VMOVDQU64     704(AX), Z31
+	VAESENC       Z31, Z0, Z0
+	VAESENC       Z31, Z1, Z1
+	VAESENC       Z31, Z2, Z2
+	VAESENC       Y31, Y3, Y3
+	VAESENC       X31, X7, X7
+	VPTERNLOGD    $0x96, Z11, Z12, Z9
+	VPCLMULQDQ    $0x10, gfPoly<>+0(SB), Z8, Z11
+	VPSHUFD       $0x4e, Z8, Z8
+	VPTERNLOGD    $0x96, Z11, Z8, Z9
+	VMOVDQU64     768(AX), Z31
+	VAESENC       Z31, Z0, Z0
+	VAESENC       Z31, Z1, Z1
+	VAESENC       Z31, Z2, Z2
+	VAESENC       Y31, Y3, Y3
+	VAESENC       X31, X7, X7
+	VPCLMULQDQ    $0x10, gfPoly<>+0(SB), Z9, Z11
+	VPSHUFD       $0x4e, Z9, Z9
+	VPTERNLOGD    $0x96, Z11, Z9, Z10
+	VEXTRACTI32X4 $0x01, Z10, X11
+	VMOVDQU64     832(AX), Z31
+	VAESENC       Z31, Z0, Z0
+	VAESENC       Z31, Z1, Z1
+	VAESENC       Z31, Z2, Z2
+	VAESENC       Y31, Y3, Y3
+	VAESENC       X31, X7, X7
+	VEXTRACTI32X4 $0x02, Z10, X12
+	VEXTRACTI32X4 $0x03, Z10, X14
+	VPTERNLOGD    $0x96, X11, X12, X14
+	VPXORD        X10, X14, X14
+	VMOVDQU64     896(AX), Z31
+	VAESENCLAST   Z31, Z0, Z0
+	VAESENCLAST   Z31, Z1, Z1
+	VAESENCLAST   Z31, Z2, Z2
+	VAESENCLAST   Y31, Y3, Y3
+	VAESENCLAST   X31, X7, X7
+	VPXORD        (DX), Z0, Z0
+	VMOVDQU64     Z0, (CX)
+	VPXORD        64(DX), Z1, Z1
+	VMOVDQU64     Z1, 64(CX)
+	VPXORD        128(DX), Z2, Z2
+	VMOVDQU64     Z2, 128(CX)
+	VMOVDQU8.Z    192(DX), K2, Z11
+	VPXORD        Z11, Z3, Z3
+	VMOVDQU8      Z3, K2, 192(CX)
+
+	// AES_K(J0) stays in its register: the tag needs no stack round trip.
+	VPSHUFB X15, X14, X14
+	VPXOR   X7, X14, X14
+	VPXOR   (R9), X14, X14
+	VPTEST  X14, X14
+	SETEQ   AL
+	MOVB    AL, ret+56(FP)
+
+	// Scrub the stack copies of AES_K(J0) and (256-bit path) text.
+	VPXOR   X12, X12, X12
+	VMOVDQU X12, 16(SP)
+	VZEROUPPER
+	RET
 
 openAVX512AES256_short4:
 	// AAD, zero padded to one vector, and the powers of H for it and the text.
@@ -11658,7 +14142,6 @@ openAVX512AES256_short4:
 	VAESENCLAST   Z31, Z2, Z2
 	VAESENCLAST   Z31, Z3, Z3
 	VAESENCLAST   X31, X7, X7
-	VMOVDQU       X7, 16(SP)
 	VPXORD        (DX), Z0, Z0
 	VMOVDQU64     Z0, (CX)
 	VPXORD        64(DX), Z1, Z1
@@ -11668,7 +14151,20 @@ openAVX512AES256_short4:
 	VMOVDQU8.Z    192(DX), K2, Z11
 	VPXORD        Z11, Z3, Z3
 	VMOVDQU8      Z3, K2, 192(CX)
-	JMP           openAVX512AES256_final
+
+	// AES_K(J0) stays in its register: the tag needs no stack round trip.
+	VPSHUFB X15, X14, X14
+	VPXOR   X7, X14, X14
+	VPXOR   (R9), X14, X14
+	VPTEST  X14, X14
+	SETEQ   AL
+	MOVB    AL, ret+56(FP)
+
+	// Scrub the stack copies of AES_K(J0) and (256-bit path) text.
+	VPXOR   X12, X12, X12
+	VMOVDQU X12, 16(SP)
+	VZEROUPPER
+	RET
 
 // func sealAVX2AES128(ks *byte, dst *byte, src *byte, n int, nonce *byte, aad *byte, aadLen int)
 // Requires: AVX, AVX2

@@ -36,24 +36,29 @@ func aesRounds(evex bool, nr int, state []VecPhysical, rk func(i int) Op, work s
 	}
 }
 
-// aesRoundsPlus is aesRounds (AVX-512) on the state registers and on one
-// more 128-bit block x, whose round keys are the low lanes of the state's.
-func aesRoundsPlus(nr int, state []VecPhysical, x VecPhysical, rk func(i int) Op, work steps) {
-	low := func(i int) Op {
-		if p, ok := rk(i).(preloaded); ok {
-			return p.AsX()
+// aesRoundsPlus is aesRounds (AVX-512) on state registers of mixed widths:
+// rk gives the round keys at the widest, and each register takes them at
+// its own width (the keys are repeated in every 128-bit lane).
+func aesRoundsPlus(nr int, state []VecPhysical, rk func(i int) Op, work steps) {
+	at := func(k Op, size uint) Op {
+		r := k.(VecPhysical)
+		if p, ok := k.(preloaded); ok {
+			r = p.VecPhysical
 		}
-		return rk(i).(VecPhysical).AsX()
+		switch size {
+		case 16:
+			return r.AsX()
+		case 32:
+			return r.AsY()
+		}
+		return r
 	}
 	for i := 0; i <= nr; i++ {
 		if p, ok := rk(i).(preloaded); ok {
 			p.load()
 		}
-		for _, a := range append(state[:len(state):len(state)], x) {
-			k := rk(i)
-			if a == x {
-				k = low(i)
-			}
+		for _, a := range state {
+			k := at(rk(i), a.Size())
 			switch {
 			case i == 0:
 				xor(true, k, a, a)

@@ -187,7 +187,15 @@ func genFn(p path, seal bool) {
 		JA(LabelRef(f.l("long")))
 		CMPQ(f.aadLen, U8(64))
 		JA(LabelRef(f.l("long")))
-		f.dispatchUpTo("short", shortMax/f.w)
+		for v := 1; v <= shortMax/f.w; v++ {
+			CMPQ(f.n, U32((v-1)*f.w+f.w/2))
+			JBE(LabelRef(f.shortLabel(v, true)))
+			if v < shortMax/f.w {
+				CMPQ(f.n, U32(v*f.w))
+				JBE(LabelRef(f.shortLabel(v, false)))
+			}
+		}
+		JMP(LabelRef(f.shortLabel(shortMax/f.w, false)))
 		Label(f.l("long"))
 	}
 	f.encJ0()
@@ -215,7 +223,8 @@ func genFn(p path, seal bool) {
 	f.finish()
 	if f.evex {
 		for v := 1; v <= shortMax/f.w; v++ {
-			f.short(v)
+			f.short(v, true)
+			f.short(v, false)
 		}
 	}
 }
@@ -473,15 +482,12 @@ func (f *fn) lenWork(g gregs) steps {
 }
 
 // dispatch jumps to label prefix+v for the v = ceil(n/w) vectors of a tail.
-func (f *fn) dispatch(prefix string) { f.dispatchUpTo(prefix, f.nv) }
-
-// dispatchUpTo is dispatch for n <= maxV*w.
-func (f *fn) dispatchUpTo(prefix string, maxV int) {
-	for v := 1; v < maxV; v++ {
+func (f *fn) dispatch(prefix string) {
+	for v := 1; v < f.nv; v++ {
 		CMPQ(f.n, U32(v*f.w))
 		JBE(LabelRef(f.l(fmt.Sprintf("%s%d", prefix, v))))
 	}
-	JMP(LabelRef(f.l(fmt.Sprintf("%s%d", prefix, maxV))))
+	JMP(LabelRef(f.l(fmt.Sprintf("%s%d", prefix, f.nv))))
 }
 
 // tails handles the last 0 < n < chunk bytes (v = 1..nv vectors, code
@@ -613,9 +619,15 @@ func (f *fn) openTail(v int) {
 // tag at tagp (Open).
 func (f *fn) finish() {
 	Label(f.l("final"))
+	f.tagAndReturn(f.ej0)
+}
+
+// tagAndReturn is finish with AES_K(J0) in ej0 (the stack copy, or a
+// register) and returns.
+func (f *fn) tagAndReturn(ej0 Op) {
 	s := f.x(f.pl.s)
 	VPSHUFB(f.bswap(16), s, s)
-	VPXOR(f.ej0, s, s)
+	VPXOR(ej0, s, s)
 	if f.seal {
 		VMOVDQU(s, Mem{Base: f.tagp})
 	} else {
@@ -650,11 +662,16 @@ const shortMax = 256
 // lengths block are hashed with their powers of H under one reduction
 // (GHASH is linear: S = sum of X_i * H^(m+1-i) over all m blocks). Open
 // hashes the ciphertext during the AES rounds; Seal hashes the AAD and the
-// lengths block during them and the ciphertext after.
-func (f *fn) short(v int) {
-	Label(f.l(fmt.Sprintf("short%d", v)))
+// lengths block during them and the ciphertext after. With half, the last
+// vector holds at most 32 bytes and is processed at 256 bits: Zen 4 runs a
+// 512-bit VAESENC or VPCLMULQDQ as two 256-bit halves.
+func (f *fn) short(v int, half bool) {
+	Label(f.shortLabel(v, half))
 	g := f.g(f.w)
-	gh := f.gh(v)
+	gh, as := f.gh(v), f.a(v)
+	if half {
+		gh[v-1], as[v-1] = vreg(f.pl.gh+v-1, f.w/2), vreg(f.pl.a+v-1, f.w/2)
+	}
 	ga := f.r(f.pl.gh + v)
 	last := f.r(f.pl.a + v - 1)
 	lastOff := (v - 1) * f.w
@@ -679,25 +696,33 @@ func (f *fn) short(v int) {
 	if !f.seal {
 		f.loadMasked(gh, K2)
 		for _, r := range gh {
-			VPSHUFB(f.bswap(f.w), r, r)
+			VPSHUFB(f.bswap(int(r.Size())), r, r)
 		}
 		work = append(work, textHash...)
 		work = append(work, g.reduceSteps(f.x(f.pl.s))...)
 	}
 
 	f.counters(v)
-	aesRoundsPlus(f.nr, f.a(v), f.j0x(), f.rk(f.w), work)
-	VMOVDQU(f.j0x(), f.ej0)
+	aesRoundsPlus(f.nr, append(as, f.j0x()), f.rk(f.w), work)
 
 	f.xorStoreMasked(v, K2)
 	if f.seal {
 		Comment("Zero the ciphertext past n for GHASH.")
 		VMOVDQU8_Z(last, K2, last)
-		for j, a := range f.a(v) {
-			VPSHUFB(f.bswap(f.w), a, gh[j])
+		for j, a := range as {
+			VPSHUFB(f.bswap(int(a.Size())), a, gh[j])
 		}
 		textHash.emit()
 		g.reduceSteps(f.x(f.pl.s)).emit()
 	}
-	JMP(LabelRef(f.l("final")))
+	Comment("AES_K(J0) stays in its register: the tag needs no stack round trip.")
+	f.tagAndReturn(f.j0x())
+}
+
+// shortLabel names the code of short(v, half).
+func (f *fn) shortLabel(v int, half bool) string {
+	if half {
+		return f.l(fmt.Sprintf("short%dh", v))
+	}
+	return f.l(fmt.Sprintf("short%d", v))
 }
