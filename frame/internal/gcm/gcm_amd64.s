@@ -1926,9 +1926,9 @@ sealAVX512AES128_long:
 	VAESENCLAST X31, X7, X7
 	VMOVDQU     X7, 16(SP)
 
-	// A short text (one tail, no full chunk) has its keystream started
-	// before the AAD is hashed, so that the hashing runs during the AES
-	// latency; small is set for that case.
+	// A text of one tail and no full chunk that the short path does not
+	// take has its keystream started before the AAD is hashed, so that the
+	// hashing runs during the AES latency; small is set for that case.
 	XORQ  SI, SI
 	TESTQ BX, BX
 	JZ    sealAVX512AES128_aad
@@ -4906,9 +4906,9 @@ openAVX512AES128_long:
 	VAESENCLAST X31, X7, X7
 	VMOVDQU     X7, 16(SP)
 
-	// A short text (one tail, no full chunk) has its keystream started
-	// before the AAD is hashed, so that the hashing runs during the AES
-	// latency; small is set for that case.
+	// A text of one tail and no full chunk that the short path does not
+	// take has its keystream started before the AAD is hashed, so that the
+	// hashing runs during the AES latency; small is set for that case.
 	XORQ  SI, SI
 	TESTQ BX, BX
 	JZ    openAVX512AES128_aad
@@ -7714,9 +7714,9 @@ sealAVX512AES256_long:
 	VAESENCLAST X31, X7, X7
 	VMOVDQU     X7, 16(SP)
 
-	// A short text (one tail, no full chunk) has its keystream started
-	// before the AAD is hashed, so that the hashing runs during the AES
-	// latency; small is set for that case.
+	// A text of one tail and no full chunk that the short path does not
+	// take has its keystream started before the AAD is hashed, so that the
+	// hashing runs during the AES latency; small is set for that case.
 	XORQ  SI, SI
 	TESTQ BX, BX
 	JZ    sealAVX512AES256_aad
@@ -11094,9 +11094,9 @@ openAVX512AES256_long:
 	VAESENCLAST X31, X7, X7
 	VMOVDQU     X7, 16(SP)
 
-	// A short text (one tail, no full chunk) has its keystream started
-	// before the AAD is hashed, so that the hashing runs during the AES
-	// latency; small is set for that case.
+	// A text of one tail and no full chunk that the short path does not
+	// take has its keystream started before the AAD is hashed, so that the
+	// hashing runs during the AES latency; small is set for that case.
 	XORQ  SI, SI
 	TESTQ BX, BX
 	JZ    openAVX512AES256_aad
@@ -14214,9 +14214,9 @@ TEXT ·sealAVX2AES128(SB), NOSPLIT, $160-56
 	VAESENCLAST 640(AX), X3, X3
 	VMOVDQU     X3, 16(SP)
 
-	// A short text (one tail, no full chunk) has its keystream started
-	// before the AAD is hashed, so that the hashing runs during the AES
-	// latency; small is set for that case.
+	// A text of one tail and no full chunk that the short path does not
+	// take has its keystream started before the AAD is hashed, so that the
+	// hashing runs during the AES latency; small is set for that case.
 	XORQ  SI, SI
 	TESTQ BX, BX
 	JZ    sealAVX2AES128_aad
@@ -15462,9 +15462,9 @@ TEXT ·openAVX2AES128(SB), NOSPLIT, $160-57
 	VAESENCLAST 640(AX), X3, X3
 	VMOVDQU     X3, 16(SP)
 
-	// A short text (one tail, no full chunk) has its keystream started
-	// before the AAD is hashed, so that the hashing runs during the AES
-	// latency; small is set for that case.
+	// A text of one tail and no full chunk that the short path does not
+	// take has its keystream started before the AAD is hashed, so that the
+	// hashing runs during the AES latency; small is set for that case.
 	XORQ  SI, SI
 	TESTQ BX, BX
 	JZ    openAVX2AES128_aad
@@ -16598,9 +16598,9 @@ TEXT ·sealAVX2AES256(SB), NOSPLIT, $160-56
 	VAESENCLAST 896(AX), X3, X3
 	VMOVDQU     X3, 16(SP)
 
-	// A short text (one tail, no full chunk) has its keystream started
-	// before the AAD is hashed, so that the hashing runs during the AES
-	// latency; small is set for that case.
+	// A text of one tail and no full chunk that the short path does not
+	// take has its keystream started before the AAD is hashed, so that the
+	// hashing runs during the AES latency; small is set for that case.
 	XORQ  SI, SI
 	TESTQ BX, BX
 	JZ    sealAVX2AES256_aad
@@ -17922,9 +17922,9 @@ TEXT ·openAVX2AES256(SB), NOSPLIT, $160-57
 	VAESENCLAST 896(AX), X3, X3
 	VMOVDQU     X3, 16(SP)
 
-	// A short text (one tail, no full chunk) has its keystream started
-	// before the AAD is hashed, so that the hashing runs during the AES
-	// latency; small is set for that case.
+	// A text of one tail and no full chunk that the short path does not
+	// take has its keystream started before the AAD is hashed, so that the
+	// hashing runs during the AES latency; small is set for that case.
 	XORQ  SI, SI
 	TESTQ BX, BX
 	JZ    openAVX2AES256_aad

@@ -199,9 +199,9 @@ func genFn(p path, seal bool) {
 		Label(f.l("long"))
 	}
 	f.encJ0()
-	Comment("A short text (one tail, no full chunk) has its keystream started",
-		"before the AAD is hashed, so that the hashing runs during the AES",
-		"latency; small is set for that case.")
+	Comment("A text of one tail and no full chunk that the short path does not",
+		"take has its keystream started before the AAD is hashed, so that the",
+		"hashing runs during the AES latency; small is set for that case.")
 	f.small = GP64()
 	XORQ(f.small, f.small)
 	TESTQ(f.n, f.n)
