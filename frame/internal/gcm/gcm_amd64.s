@@ -1843,7 +1843,7 @@ TEXT ·initAES256(SB), NOSPLIT, $0-16
 	RET
 
 // func sealAVX512AES128(ks *byte, dst *byte, src *byte, n int, nonce *byte, aad *byte, aadLen int)
-// Requires: AVX, AVX512BW, AVX512F, AVX512VL, BMI2, CMOV
+// Requires: AVX, AVX2, AVX512BW, AVX512F, AVX512VL, BMI2, CMOV
 TEXT ·sealAVX512AES128(SB), NOSPLIT, $32-56
 	MOVQ ks+0(FP), AX
 	MOVQ dst+8(FP), CX
@@ -1870,27 +1870,12 @@ TEXT ·sealAVX512AES128(SB), NOSPLIT, $32-56
 	VMOVDQU64 320(AX), Z29
 	VMOVDQU64 384(AX), Z30
 
-	// J0 = nonce || 0^31 || 1, and AES_K(J0).
-	VMOVQ       (SI), X13
-	VPINSRD     $0x02, 8(SI), X13, X13
-	VPOR        ctrOne<>+0(SB), X13, X13
-	VMOVDQA     X13, X11
-	VPXORD      X24, X11, X11
-	VAESENC     X25, X11, X11
-	VAESENC     X26, X11, X11
-	VAESENC     X27, X11, X11
-	VAESENC     X28, X11, X11
-	VAESENC     X29, X11, X11
-	VAESENC     X30, X11, X11
-	VMOVDQU64   448(AX), X31
-	VAESENC     X31, X11, X11
-	VMOVDQU64   512(AX), X31
-	VAESENC     X31, X11, X11
-	VMOVDQU64   576(AX), X31
-	VAESENC     X31, X11, X11
-	VMOVDQU64   640(AX), X31
-	VAESENCLAST X31, X11, X11
-	VMOVDQU     X11, 16(SP)
+	// J0 = nonce || 0^31 || 1, kept in the last AES state register
+	// until it is encrypted.
+	VMOVQ   (SI), X13
+	VPINSRD $0x02, 8(SI), X13, X13
+	VPOR    ctrOne<>+0(SB), X13, X13
+	VMOVDQA X13, X7
 
 	// Counter blocks inc32(J0)+k, kept little-endian so VPADDD increments them.
 	VPSHUFB    X15, X13, X13
@@ -1898,9 +1883,52 @@ TEXT ·sealAVX512AES128(SB), NOSPLIT, $32-56
 	VPADDD     laneInc512<>+0(SB), Z13, Z13
 	VPXOR      X14, X14, X14
 
-	// A short text (one tail, no full chunk) has its keystream started
-	// before the AAD is hashed, so that the hashing runs during the AES
-	// latency; small is set for that case.
+	// A text of 1..shortMax bytes with at most 64 bytes of AAD takes the
+	// short path (see short).
+	TESTQ BX, BX
+	JZ    sealAVX512AES128_long
+	CMPQ  BX, $0x00000100
+	JA    sealAVX512AES128_long
+	CMPQ  R8, $0x40
+	JA    sealAVX512AES128_long
+	CMPQ  BX, $0x00000020
+	JBE   sealAVX512AES128_short1h
+	CMPQ  BX, $0x00000040
+	JBE   sealAVX512AES128_short1
+	CMPQ  BX, $0x00000060
+	JBE   sealAVX512AES128_short2h
+	CMPQ  BX, $0x00000080
+	JBE   sealAVX512AES128_short2
+	CMPQ  BX, $0x000000a0
+	JBE   sealAVX512AES128_short3h
+	CMPQ  BX, $0x000000c0
+	JBE   sealAVX512AES128_short3
+	CMPQ  BX, $0x000000e0
+	JBE   sealAVX512AES128_short4h
+	JMP   sealAVX512AES128_short4
+
+sealAVX512AES128_long:
+	// AES_K(J0).
+	VPXORD      X24, X7, X7
+	VAESENC     X25, X7, X7
+	VAESENC     X26, X7, X7
+	VAESENC     X27, X7, X7
+	VAESENC     X28, X7, X7
+	VAESENC     X29, X7, X7
+	VAESENC     X30, X7, X7
+	VMOVDQU64   448(AX), X31
+	VAESENC     X31, X7, X7
+	VMOVDQU64   512(AX), X31
+	VAESENC     X31, X7, X7
+	VMOVDQU64   576(AX), X31
+	VAESENC     X31, X7, X7
+	VMOVDQU64   640(AX), X31
+	VAESENCLAST X31, X7, X7
+	VMOVDQU     X7, 16(SP)
+
+	// A text of one tail and no full chunk that the short path does not
+	// take has its keystream started before the AAD is hashed, so that the
+	// hashing runs during the AES latency; small is set for that case.
 	XORQ  SI, SI
 	TESTQ BX, BX
 	JZ    sealAVX512AES128_aad
@@ -3728,8 +3756,1074 @@ sealAVX512AES128_final:
 	VZEROUPPER
 	RET
 
+sealAVX512AES128_short1h:
+	// AAD, zero padded to one vector, and the powers of H for it and the text.
+	MOVQ        R8, SI
+	MOVQ        $-1, R10
+	BZHIQ       SI, R10, R10
+	KMOVQ       R10, K1
+	VMOVDQU8.Z  (DI), K1, Z17
+	VPSHUFB     Z15, Z17, Z17
+	MOVQ        BX, SI
+	ADDQ        $0x0f, SI
+	ANDQ        $-16, SI
+	LEAQ        1520(AX), DI
+	SUBQ        SI, DI
+	MOVQ        R8, SI
+	ADDQ        $0x0f, SI
+	ANDQ        $-16, SI
+	MOVQ        DI, R8
+	SUBQ        SI, R8
+	MOVQ        $-1, SI
+	BZHIQ       BX, SI, SI
+	KMOVQ       SI, K2
+	VPSHUFB     Z15, Z13, Z0
+	VPXORD      Y24, Y0, Y0
+	VPXORD      X24, X7, X7
+	VAESENC     Y25, Y0, Y0
+	VAESENC     X25, X7, X7
+	VPCLMULQDQ  $0x00, (R8), Z17, Z8
+	VAESENC     Y26, Y0, Y0
+	VAESENC     X26, X7, X7
+	VPCLMULQDQ  $0x11, (R8), Z17, Z10
+	VAESENC     Y27, Y0, Y0
+	VAESENC     X27, X7, X7
+	VPCLMULQDQ  $0x01, (R8), Z17, Z9
+	VPCLMULQDQ  $0x10, (R8), Z17, Z11
+	VAESENC     Y28, Y0, Y0
+	VAESENC     X28, X7, X7
+	VPXORD      Z11, Z9, Z9
+	VAESENC     Y29, Y0, Y0
+	VAESENC     X29, X7, X7
+	VMOVDQU     (SP), X13
+	VPCLMULQDQ  $0x00, 1520(AX), X13, X11
+	VAESENC     Y30, Y0, Y0
+	VAESENC     X30, X7, X7
+	VPCLMULQDQ  $0x11, 1520(AX), X13, X12
+	VMOVDQU64   448(AX), Z31
+	VAESENC     Y31, Y0, Y0
+	VAESENC     X31, X7, X7
+	VPXORD      Z11, Z8, Z8
+	VPXORD      Z12, Z10, Z10
+	VMOVDQU64   512(AX), Z31
+	VAESENC     Y31, Y0, Y0
+	VAESENC     X31, X7, X7
+	VPCLMULQDQ  $0x01, 1520(AX), X13, X11
+	VMOVDQU64   576(AX), Z31
+	VAESENC     Y31, Y0, Y0
+	VAESENC     X31, X7, X7
+	VPCLMULQDQ  $0x10, 1520(AX), X13, X12
+	VPTERNLOGD  $0x96, Z11, Z12, Z9
+	VMOVDQU64   640(AX), Z31
+	VAESENCLAST Y31, Y0, Y0
+	VAESENCLAST X31, X7, X7
+	VMOVDQU8.Z  (DX), K2, Z11
+	VPXORD      Z11, Z0, Z0
+	VMOVDQU8    Z0, K2, (CX)
+
+	// Zero the ciphertext past n for GHASH.
+	VMOVDQU8.Z    Z0, K2, Z0
+	VPSHUFB       Y15, Y0, Y16
+	VPCLMULQDQ    $0x00, (DI), Y16, Y11
+	VPCLMULQDQ    $0x11, (DI), Y16, Y12
+	VPXORD        Z11, Z8, Z8
+	VPXORD        Z12, Z10, Z10
+	VPCLMULQDQ    $0x01, (DI), Y16, Y11
+	VPCLMULQDQ    $0x10, (DI), Y16, Y12
+	VPTERNLOGD    $0x96, Z11, Z12, Z9
+	VPCLMULQDQ    $0x10, gfPoly<>+0(SB), Z8, Z11
+	VPSHUFD       $0x4e, Z8, Z8
+	VPTERNLOGD    $0x96, Z11, Z8, Z9
+	VPCLMULQDQ    $0x10, gfPoly<>+0(SB), Z9, Z11
+	VPSHUFD       $0x4e, Z9, Z9
+	VPTERNLOGD    $0x96, Z11, Z9, Z10
+	VEXTRACTI32X4 $0x01, Z10, X11
+	VEXTRACTI32X4 $0x02, Z10, X12
+	VEXTRACTI32X4 $0x03, Z10, X14
+	VPTERNLOGD    $0x96, X11, X12, X14
+	VPXORD        X10, X14, X14
+
+	// AES_K(J0) stays in its register: the tag needs no stack round trip.
+	VPSHUFB X15, X14, X14
+	VPXOR   X7, X14, X14
+	VMOVDQU X14, (R9)
+
+	// Scrub the stack copies of AES_K(J0) and (256-bit path) text.
+	VPXOR   X12, X12, X12
+	VMOVDQU X12, 16(SP)
+	VZEROUPPER
+	RET
+
+sealAVX512AES128_short1:
+	// AAD, zero padded to one vector, and the powers of H for it and the text.
+	MOVQ        R8, SI
+	MOVQ        $-1, R10
+	BZHIQ       SI, R10, R10
+	KMOVQ       R10, K1
+	VMOVDQU8.Z  (DI), K1, Z17
+	VPSHUFB     Z15, Z17, Z17
+	MOVQ        BX, SI
+	ADDQ        $0x0f, SI
+	ANDQ        $-16, SI
+	LEAQ        1520(AX), DI
+	SUBQ        SI, DI
+	MOVQ        R8, SI
+	ADDQ        $0x0f, SI
+	ANDQ        $-16, SI
+	MOVQ        DI, R8
+	SUBQ        SI, R8
+	MOVQ        $-1, SI
+	BZHIQ       BX, SI, SI
+	KMOVQ       SI, K2
+	VPSHUFB     Z15, Z13, Z0
+	VPXORD      Z24, Z0, Z0
+	VPXORD      X24, X7, X7
+	VAESENC     Z25, Z0, Z0
+	VAESENC     X25, X7, X7
+	VPCLMULQDQ  $0x00, (R8), Z17, Z8
+	VAESENC     Z26, Z0, Z0
+	VAESENC     X26, X7, X7
+	VPCLMULQDQ  $0x11, (R8), Z17, Z10
+	VAESENC     Z27, Z0, Z0
+	VAESENC     X27, X7, X7
+	VPCLMULQDQ  $0x01, (R8), Z17, Z9
+	VPCLMULQDQ  $0x10, (R8), Z17, Z11
+	VAESENC     Z28, Z0, Z0
+	VAESENC     X28, X7, X7
+	VPXORD      Z11, Z9, Z9
+	VAESENC     Z29, Z0, Z0
+	VAESENC     X29, X7, X7
+	VMOVDQU     (SP), X13
+	VPCLMULQDQ  $0x00, 1520(AX), X13, X11
+	VAESENC     Z30, Z0, Z0
+	VAESENC     X30, X7, X7
+	VPCLMULQDQ  $0x11, 1520(AX), X13, X12
+	VMOVDQU64   448(AX), Z31
+	VAESENC     Z31, Z0, Z0
+	VAESENC     X31, X7, X7
+	VPXORD      Z11, Z8, Z8
+	VPXORD      Z12, Z10, Z10
+	VMOVDQU64   512(AX), Z31
+	VAESENC     Z31, Z0, Z0
+	VAESENC     X31, X7, X7
+	VPCLMULQDQ  $0x01, 1520(AX), X13, X11
+	VMOVDQU64   576(AX), Z31
+	VAESENC     Z31, Z0, Z0
+	VAESENC     X31, X7, X7
+	VPCLMULQDQ  $0x10, 1520(AX), X13, X12
+	VPTERNLOGD  $0x96, Z11, Z12, Z9
+	VMOVDQU64   640(AX), Z31
+	VAESENCLAST Z31, Z0, Z0
+	VAESENCLAST X31, X7, X7
+	VMOVDQU8.Z  (DX), K2, Z11
+	VPXORD      Z11, Z0, Z0
+	VMOVDQU8    Z0, K2, (CX)
+
+	// Zero the ciphertext past n for GHASH.
+	VMOVDQU8.Z    Z0, K2, Z0
+	VPSHUFB       Z15, Z0, Z16
+	VPCLMULQDQ    $0x00, (DI), Z16, Z11
+	VPCLMULQDQ    $0x11, (DI), Z16, Z12
+	VPXORD        Z11, Z8, Z8
+	VPXORD        Z12, Z10, Z10
+	VPCLMULQDQ    $0x01, (DI), Z16, Z11
+	VPCLMULQDQ    $0x10, (DI), Z16, Z12
+	VPTERNLOGD    $0x96, Z11, Z12, Z9
+	VPCLMULQDQ    $0x10, gfPoly<>+0(SB), Z8, Z11
+	VPSHUFD       $0x4e, Z8, Z8
+	VPTERNLOGD    $0x96, Z11, Z8, Z9
+	VPCLMULQDQ    $0x10, gfPoly<>+0(SB), Z9, Z11
+	VPSHUFD       $0x4e, Z9, Z9
+	VPTERNLOGD    $0x96, Z11, Z9, Z10
+	VEXTRACTI32X4 $0x01, Z10, X11
+	VEXTRACTI32X4 $0x02, Z10, X12
+	VEXTRACTI32X4 $0x03, Z10, X14
+	VPTERNLOGD    $0x96, X11, X12, X14
+	VPXORD        X10, X14, X14
+
+	// AES_K(J0) stays in its register: the tag needs no stack round trip.
+	VPSHUFB X15, X14, X14
+	VPXOR   X7, X14, X14
+	VMOVDQU X14, (R9)
+
+	// Scrub the stack copies of AES_K(J0) and (256-bit path) text.
+	VPXOR   X12, X12, X12
+	VMOVDQU X12, 16(SP)
+	VZEROUPPER
+	RET
+
+sealAVX512AES128_short2h:
+	// AAD, zero padded to one vector, and the powers of H for it and the text.
+	MOVQ        R8, SI
+	MOVQ        $-1, R10
+	BZHIQ       SI, R10, R10
+	KMOVQ       R10, K1
+	VMOVDQU8.Z  (DI), K1, Z18
+	VPSHUFB     Z15, Z18, Z18
+	MOVQ        BX, SI
+	ADDQ        $0x0f, SI
+	ANDQ        $-16, SI
+	LEAQ        1520(AX), DI
+	SUBQ        SI, DI
+	MOVQ        R8, SI
+	ADDQ        $0x0f, SI
+	ANDQ        $-16, SI
+	MOVQ        DI, R8
+	SUBQ        SI, R8
+	SUBQ        $0x00000040, BX
+	MOVQ        $-1, SI
+	BZHIQ       BX, SI, SI
+	KMOVQ       SI, K2
+	VPSHUFB     Z15, Z13, Z0
+	VPADDD      inc4<>+0(SB), Z13, Z13
+	VPSHUFB     Z15, Z13, Z1
+	VPXORD      Z24, Z0, Z0
+	VPXORD      Y24, Y1, Y1
+	VPXORD      X24, X7, X7
+	VAESENC     Z25, Z0, Z0
+	VAESENC     Y25, Y1, Y1
+	VAESENC     X25, X7, X7
+	VPCLMULQDQ  $0x00, (R8), Z18, Z8
+	VAESENC     Z26, Z0, Z0
+	VAESENC     Y26, Y1, Y1
+	VAESENC     X26, X7, X7
+	VPCLMULQDQ  $0x11, (R8), Z18, Z10
+	VAESENC     Z27, Z0, Z0
+	VAESENC     Y27, Y1, Y1
+	VAESENC     X27, X7, X7
+	VPCLMULQDQ  $0x01, (R8), Z18, Z9
+	VPCLMULQDQ  $0x10, (R8), Z18, Z11
+	VAESENC     Z28, Z0, Z0
+	VAESENC     Y28, Y1, Y1
+	VAESENC     X28, X7, X7
+	VPXORD      Z11, Z9, Z9
+	VAESENC     Z29, Z0, Z0
+	VAESENC     Y29, Y1, Y1
+	VAESENC     X29, X7, X7
+	VMOVDQU     (SP), X13
+	VPCLMULQDQ  $0x00, 1520(AX), X13, X11
+	VAESENC     Z30, Z0, Z0
+	VAESENC     Y30, Y1, Y1
+	VAESENC     X30, X7, X7
+	VPCLMULQDQ  $0x11, 1520(AX), X13, X12
+	VMOVDQU64   448(AX), Z31
+	VAESENC     Z31, Z0, Z0
+	VAESENC     Y31, Y1, Y1
+	VAESENC     X31, X7, X7
+	VPXORD      Z11, Z8, Z8
+	VPXORD      Z12, Z10, Z10
+	VMOVDQU64   512(AX), Z31
+	VAESENC     Z31, Z0, Z0
+	VAESENC     Y31, Y1, Y1
+	VAESENC     X31, X7, X7
+	VPCLMULQDQ  $0x01, 1520(AX), X13, X11
+	VMOVDQU64   576(AX), Z31
+	VAESENC     Z31, Z0, Z0
+	VAESENC     Y31, Y1, Y1
+	VAESENC     X31, X7, X7
+	VPCLMULQDQ  $0x10, 1520(AX), X13, X12
+	VPTERNLOGD  $0x96, Z11, Z12, Z9
+	VMOVDQU64   640(AX), Z31
+	VAESENCLAST Z31, Z0, Z0
+	VAESENCLAST Y31, Y1, Y1
+	VAESENCLAST X31, X7, X7
+	VPXORD      (DX), Z0, Z0
+	VMOVDQU64   Z0, (CX)
+	VMOVDQU8.Z  64(DX), K2, Z11
+	VPXORD      Z11, Z1, Z1
+	VMOVDQU8    Z1, K2, 64(CX)
+
+	// Zero the ciphertext past n for GHASH.
+	VMOVDQU8.Z    Z1, K2, Z1
+	VPSHUFB       Z15, Z0, Z16
+	VPSHUFB       Y15, Y1, Y17
+	VPCLMULQDQ    $0x00, (DI), Z16, Z11
+	VPCLMULQDQ    $0x11, (DI), Z16, Z12
+	VPXORD        Z11, Z8, Z8
+	VPXORD        Z12, Z10, Z10
+	VPCLMULQDQ    $0x01, (DI), Z16, Z11
+	VPCLMULQDQ    $0x10, (DI), Z16, Z12
+	VPTERNLOGD    $0x96, Z11, Z12, Z9
+	VPCLMULQDQ    $0x00, 64(DI), Y17, Y11
+	VPCLMULQDQ    $0x11, 64(DI), Y17, Y12
+	VPXORD        Z11, Z8, Z8
+	VPXORD        Z12, Z10, Z10
+	VPCLMULQDQ    $0x01, 64(DI), Y17, Y11
+	VPCLMULQDQ    $0x10, 64(DI), Y17, Y12
+	VPTERNLOGD    $0x96, Z11, Z12, Z9
+	VPCLMULQDQ    $0x10, gfPoly<>+0(SB), Z8, Z11
+	VPSHUFD       $0x4e, Z8, Z8
+	VPTERNLOGD    $0x96, Z11, Z8, Z9
+	VPCLMULQDQ    $0x10, gfPoly<>+0(SB), Z9, Z11
+	VPSHUFD       $0x4e, Z9, Z9
+	VPTERNLOGD    $0x96, Z11, Z9, Z10
+	VEXTRACTI32X4 $0x01, Z10, X11
+	VEXTRACTI32X4 $0x02, Z10, X12
+	VEXTRACTI32X4 $0x03, Z10, X14
+	VPTERNLOGD    $0x96, X11, X12, X14
+	VPXORD        X10, X14, X14
+
+	// AES_K(J0) stays in its register: the tag needs no stack round trip.
+	VPSHUFB X15, X14, X14
+	VPXOR   X7, X14, X14
+	VMOVDQU X14, (R9)
+
+	// Scrub the stack copies of AES_K(J0) and (256-bit path) text.
+	VPXOR   X12, X12, X12
+	VMOVDQU X12, 16(SP)
+	VZEROUPPER
+	RET
+
+sealAVX512AES128_short2:
+	// AAD, zero padded to one vector, and the powers of H for it and the text.
+	MOVQ        R8, SI
+	MOVQ        $-1, R10
+	BZHIQ       SI, R10, R10
+	KMOVQ       R10, K1
+	VMOVDQU8.Z  (DI), K1, Z18
+	VPSHUFB     Z15, Z18, Z18
+	MOVQ        BX, SI
+	ADDQ        $0x0f, SI
+	ANDQ        $-16, SI
+	LEAQ        1520(AX), DI
+	SUBQ        SI, DI
+	MOVQ        R8, SI
+	ADDQ        $0x0f, SI
+	ANDQ        $-16, SI
+	MOVQ        DI, R8
+	SUBQ        SI, R8
+	SUBQ        $0x00000040, BX
+	MOVQ        $-1, SI
+	BZHIQ       BX, SI, SI
+	KMOVQ       SI, K2
+	VPSHUFB     Z15, Z13, Z0
+	VPADDD      inc4<>+0(SB), Z13, Z13
+	VPSHUFB     Z15, Z13, Z1
+	VPXORD      Z24, Z0, Z0
+	VPXORD      Z24, Z1, Z1
+	VPXORD      X24, X7, X7
+	VAESENC     Z25, Z0, Z0
+	VAESENC     Z25, Z1, Z1
+	VAESENC     X25, X7, X7
+	VPCLMULQDQ  $0x00, (R8), Z18, Z8
+	VAESENC     Z26, Z0, Z0
+	VAESENC     Z26, Z1, Z1
+	VAESENC     X26, X7, X7
+	VPCLMULQDQ  $0x11, (R8), Z18, Z10
+	VAESENC     Z27, Z0, Z0
+	VAESENC     Z27, Z1, Z1
+	VAESENC     X27, X7, X7
+	VPCLMULQDQ  $0x01, (R8), Z18, Z9
+	VPCLMULQDQ  $0x10, (R8), Z18, Z11
+	VAESENC     Z28, Z0, Z0
+	VAESENC     Z28, Z1, Z1
+	VAESENC     X28, X7, X7
+	VPXORD      Z11, Z9, Z9
+	VAESENC     Z29, Z0, Z0
+	VAESENC     Z29, Z1, Z1
+	VAESENC     X29, X7, X7
+	VMOVDQU     (SP), X13
+	VPCLMULQDQ  $0x00, 1520(AX), X13, X11
+	VAESENC     Z30, Z0, Z0
+	VAESENC     Z30, Z1, Z1
+	VAESENC     X30, X7, X7
+	VPCLMULQDQ  $0x11, 1520(AX), X13, X12
+	VMOVDQU64   448(AX), Z31
+	VAESENC     Z31, Z0, Z0
+	VAESENC     Z31, Z1, Z1
+	VAESENC     X31, X7, X7
+	VPXORD      Z11, Z8, Z8
+	VPXORD      Z12, Z10, Z10
+	VMOVDQU64   512(AX), Z31
+	VAESENC     Z31, Z0, Z0
+	VAESENC     Z31, Z1, Z1
+	VAESENC     X31, X7, X7
+	VPCLMULQDQ  $0x01, 1520(AX), X13, X11
+	VMOVDQU64   576(AX), Z31
+	VAESENC     Z31, Z0, Z0
+	VAESENC     Z31, Z1, Z1
+	VAESENC     X31, X7, X7
+	VPCLMULQDQ  $0x10, 1520(AX), X13, X12
+	VPTERNLOGD  $0x96, Z11, Z12, Z9
+	VMOVDQU64   640(AX), Z31
+	VAESENCLAST Z31, Z0, Z0
+	VAESENCLAST Z31, Z1, Z1
+	VAESENCLAST X31, X7, X7
+	VPXORD      (DX), Z0, Z0
+	VMOVDQU64   Z0, (CX)
+	VMOVDQU8.Z  64(DX), K2, Z11
+	VPXORD      Z11, Z1, Z1
+	VMOVDQU8    Z1, K2, 64(CX)
+
+	// Zero the ciphertext past n for GHASH.
+	VMOVDQU8.Z    Z1, K2, Z1
+	VPSHUFB       Z15, Z0, Z16
+	VPSHUFB       Z15, Z1, Z17
+	VPCLMULQDQ    $0x00, (DI), Z16, Z11
+	VPCLMULQDQ    $0x11, (DI), Z16, Z12
+	VPXORD        Z11, Z8, Z8
+	VPXORD        Z12, Z10, Z10
+	VPCLMULQDQ    $0x01, (DI), Z16, Z11
+	VPCLMULQDQ    $0x10, (DI), Z16, Z12
+	VPTERNLOGD    $0x96, Z11, Z12, Z9
+	VPCLMULQDQ    $0x00, 64(DI), Z17, Z11
+	VPCLMULQDQ    $0x11, 64(DI), Z17, Z12
+	VPXORD        Z11, Z8, Z8
+	VPXORD        Z12, Z10, Z10
+	VPCLMULQDQ    $0x01, 64(DI), Z17, Z11
+	VPCLMULQDQ    $0x10, 64(DI), Z17, Z12
+	VPTERNLOGD    $0x96, Z11, Z12, Z9
+	VPCLMULQDQ    $0x10, gfPoly<>+0(SB), Z8, Z11
+	VPSHUFD       $0x4e, Z8, Z8
+	VPTERNLOGD    $0x96, Z11, Z8, Z9
+	VPCLMULQDQ    $0x10, gfPoly<>+0(SB), Z9, Z11
+	VPSHUFD       $0x4e, Z9, Z9
+	VPTERNLOGD    $0x96, Z11, Z9, Z10
+	VEXTRACTI32X4 $0x01, Z10, X11
+	VEXTRACTI32X4 $0x02, Z10, X12
+	VEXTRACTI32X4 $0x03, Z10, X14
+	VPTERNLOGD    $0x96, X11, X12, X14
+	VPXORD        X10, X14, X14
+
+	// AES_K(J0) stays in its register: the tag needs no stack round trip.
+	VPSHUFB X15, X14, X14
+	VPXOR   X7, X14, X14
+	VMOVDQU X14, (R9)
+
+	// Scrub the stack copies of AES_K(J0) and (256-bit path) text.
+	VPXOR   X12, X12, X12
+	VMOVDQU X12, 16(SP)
+	VZEROUPPER
+	RET
+
+sealAVX512AES128_short3h:
+	// AAD, zero padded to one vector, and the powers of H for it and the text.
+	MOVQ        R8, SI
+	MOVQ        $-1, R10
+	BZHIQ       SI, R10, R10
+	KMOVQ       R10, K1
+	VMOVDQU8.Z  (DI), K1, Z19
+	VPSHUFB     Z15, Z19, Z19
+	MOVQ        BX, SI
+	ADDQ        $0x0f, SI
+	ANDQ        $-16, SI
+	LEAQ        1520(AX), DI
+	SUBQ        SI, DI
+	MOVQ        R8, SI
+	ADDQ        $0x0f, SI
+	ANDQ        $-16, SI
+	MOVQ        DI, R8
+	SUBQ        SI, R8
+	SUBQ        $0x00000080, BX
+	MOVQ        $-1, SI
+	BZHIQ       BX, SI, SI
+	KMOVQ       SI, K2
+	VPSHUFB     Z15, Z13, Z0
+	VPADDD      inc4<>+0(SB), Z13, Z13
+	VPSHUFB     Z15, Z13, Z1
+	VPADDD      inc4<>+0(SB), Z13, Z13
+	VPSHUFB     Z15, Z13, Z2
+	VPXORD      Z24, Z0, Z0
+	VPXORD      Z24, Z1, Z1
+	VPXORD      Y24, Y2, Y2
+	VPXORD      X24, X7, X7
+	VAESENC     Z25, Z0, Z0
+	VAESENC     Z25, Z1, Z1
+	VAESENC     Y25, Y2, Y2
+	VAESENC     X25, X7, X7
+	VPCLMULQDQ  $0x00, (R8), Z19, Z8
+	VAESENC     Z26, Z0, Z0
+	VAESENC     Z26, Z1, Z1
+	VAESENC     Y26, Y2, Y2
+	VAESENC     X26, X7, X7
+	VPCLMULQDQ  $0x11, (R8), Z19, Z10
+	VAESENC     Z27, Z0, Z0
+	VAESENC     Z27, Z1, Z1
+	VAESENC     Y27, Y2, Y2
+	VAESENC     X27, X7, X7
+	VPCLMULQDQ  $0x01, (R8), Z19, Z9
+	VPCLMULQDQ  $0x10, (R8), Z19, Z11
+	VAESENC     Z28, Z0, Z0
+	VAESENC     Z28, Z1, Z1
+	VAESENC     Y28, Y2, Y2
+	VAESENC     X28, X7, X7
+	VPXORD      Z11, Z9, Z9
+	VAESENC     Z29, Z0, Z0
+	VAESENC     Z29, Z1, Z1
+	VAESENC     Y29, Y2, Y2
+	VAESENC     X29, X7, X7
+	VMOVDQU     (SP), X13
+	VPCLMULQDQ  $0x00, 1520(AX), X13, X11
+	VAESENC     Z30, Z0, Z0
+	VAESENC     Z30, Z1, Z1
+	VAESENC     Y30, Y2, Y2
+	VAESENC     X30, X7, X7
+	VPCLMULQDQ  $0x11, 1520(AX), X13, X12
+	VMOVDQU64   448(AX), Z31
+	VAESENC     Z31, Z0, Z0
+	VAESENC     Z31, Z1, Z1
+	VAESENC     Y31, Y2, Y2
+	VAESENC     X31, X7, X7
+	VPXORD      Z11, Z8, Z8
+	VPXORD      Z12, Z10, Z10
+	VMOVDQU64   512(AX), Z31
+	VAESENC     Z31, Z0, Z0
+	VAESENC     Z31, Z1, Z1
+	VAESENC     Y31, Y2, Y2
+	VAESENC     X31, X7, X7
+	VPCLMULQDQ  $0x01, 1520(AX), X13, X11
+	VMOVDQU64   576(AX), Z31
+	VAESENC     Z31, Z0, Z0
+	VAESENC     Z31, Z1, Z1
+	VAESENC     Y31, Y2, Y2
+	VAESENC     X31, X7, X7
+	VPCLMULQDQ  $0x10, 1520(AX), X13, X12
+	VPTERNLOGD  $0x96, Z11, Z12, Z9
+	VMOVDQU64   640(AX), Z31
+	VAESENCLAST Z31, Z0, Z0
+	VAESENCLAST Z31, Z1, Z1
+	VAESENCLAST Y31, Y2, Y2
+	VAESENCLAST X31, X7, X7
+	VPXORD      (DX), Z0, Z0
+	VMOVDQU64   Z0, (CX)
+	VPXORD      64(DX), Z1, Z1
+	VMOVDQU64   Z1, 64(CX)
+	VMOVDQU8.Z  128(DX), K2, Z11
+	VPXORD      Z11, Z2, Z2
+	VMOVDQU8    Z2, K2, 128(CX)
+
+	// Zero the ciphertext past n for GHASH.
+	VMOVDQU8.Z    Z2, K2, Z2
+	VPSHUFB       Z15, Z0, Z16
+	VPSHUFB       Z15, Z1, Z17
+	VPSHUFB       Y15, Y2, Y18
+	VPCLMULQDQ    $0x00, (DI), Z16, Z11
+	VPCLMULQDQ    $0x11, (DI), Z16, Z12
+	VPXORD        Z11, Z8, Z8
+	VPXORD        Z12, Z10, Z10
+	VPCLMULQDQ    $0x01, (DI), Z16, Z11
+	VPCLMULQDQ    $0x10, (DI), Z16, Z12
+	VPTERNLOGD    $0x96, Z11, Z12, Z9
+	VPCLMULQDQ    $0x00, 64(DI), Z17, Z11
+	VPCLMULQDQ    $0x11, 64(DI), Z17, Z12
+	VPXORD        Z11, Z8, Z8
+	VPXORD        Z12, Z10, Z10
+	VPCLMULQDQ    $0x01, 64(DI), Z17, Z11
+	VPCLMULQDQ    $0x10, 64(DI), Z17, Z12
+	VPTERNLOGD    $0x96, Z11, Z12, Z9
+	VPCLMULQDQ    $0x00, 128(DI), Y18, Y11
+	VPCLMULQDQ    $0x11, 128(DI), Y18, Y12
+	VPXORD        Z11, Z8, Z8
+	VPXORD        Z12, Z10, Z10
+	VPCLMULQDQ    $0x01, 128(DI), Y18, Y11
+	VPCLMULQDQ    $0x10, 128(DI), Y18, Y12
+	VPTERNLOGD    $0x96, Z11, Z12, Z9
+	VPCLMULQDQ    $0x10, gfPoly<>+0(SB), Z8, Z11
+	VPSHUFD       $0x4e, Z8, Z8
+	VPTERNLOGD    $0x96, Z11, Z8, Z9
+	VPCLMULQDQ    $0x10, gfPoly<>+0(SB), Z9, Z11
+	VPSHUFD       $0x4e, Z9, Z9
+	VPTERNLOGD    $0x96, Z11, Z9, Z10
+	VEXTRACTI32X4 $0x01, Z10, X11
+	VEXTRACTI32X4 $0x02, Z10, X12
+	VEXTRACTI32X4 $0x03, Z10, X14
+	VPTERNLOGD    $0x96, X11, X12, X14
+	VPXORD        X10, X14, X14
+
+	// AES_K(J0) stays in its register: the tag needs no stack round trip.
+	VPSHUFB X15, X14, X14
+	VPXOR   X7, X14, X14
+	VMOVDQU X14, (R9)
+
+	// Scrub the stack copies of AES_K(J0) and (256-bit path) text.
+	VPXOR   X12, X12, X12
+	VMOVDQU X12, 16(SP)
+	VZEROUPPER
+	RET
+
+sealAVX512AES128_short3:
+	// AAD, zero padded to one vector, and the powers of H for it and the text.
+	MOVQ        R8, SI
+	MOVQ        $-1, R10
+	BZHIQ       SI, R10, R10
+	KMOVQ       R10, K1
+	VMOVDQU8.Z  (DI), K1, Z19
+	VPSHUFB     Z15, Z19, Z19
+	MOVQ        BX, SI
+	ADDQ        $0x0f, SI
+	ANDQ        $-16, SI
+	LEAQ        1520(AX), DI
+	SUBQ        SI, DI
+	MOVQ        R8, SI
+	ADDQ        $0x0f, SI
+	ANDQ        $-16, SI
+	MOVQ        DI, R8
+	SUBQ        SI, R8
+	SUBQ        $0x00000080, BX
+	MOVQ        $-1, SI
+	BZHIQ       BX, SI, SI
+	KMOVQ       SI, K2
+	VPSHUFB     Z15, Z13, Z0
+	VPADDD      inc4<>+0(SB), Z13, Z13
+	VPSHUFB     Z15, Z13, Z1
+	VPADDD      inc4<>+0(SB), Z13, Z13
+	VPSHUFB     Z15, Z13, Z2
+	VPXORD      Z24, Z0, Z0
+	VPXORD      Z24, Z1, Z1
+	VPXORD      Z24, Z2, Z2
+	VPXORD      X24, X7, X7
+	VAESENC     Z25, Z0, Z0
+	VAESENC     Z25, Z1, Z1
+	VAESENC     Z25, Z2, Z2
+	VAESENC     X25, X7, X7
+	VPCLMULQDQ  $0x00, (R8), Z19, Z8
+	VAESENC     Z26, Z0, Z0
+	VAESENC     Z26, Z1, Z1
+	VAESENC     Z26, Z2, Z2
+	VAESENC     X26, X7, X7
+	VPCLMULQDQ  $0x11, (R8), Z19, Z10
+	VAESENC     Z27, Z0, Z0
+	VAESENC     Z27, Z1, Z1
+	VAESENC     Z27, Z2, Z2
+	VAESENC     X27, X7, X7
+	VPCLMULQDQ  $0x01, (R8), Z19, Z9
+	VPCLMULQDQ  $0x10, (R8), Z19, Z11
+	VAESENC     Z28, Z0, Z0
+	VAESENC     Z28, Z1, Z1
+	VAESENC     Z28, Z2, Z2
+	VAESENC     X28, X7, X7
+	VPXORD      Z11, Z9, Z9
+	VAESENC     Z29, Z0, Z0
+	VAESENC     Z29, Z1, Z1
+	VAESENC     Z29, Z2, Z2
+	VAESENC     X29, X7, X7
+	VMOVDQU     (SP), X13
+	VPCLMULQDQ  $0x00, 1520(AX), X13, X11
+	VAESENC     Z30, Z0, Z0
+	VAESENC     Z30, Z1, Z1
+	VAESENC     Z30, Z2, Z2
+	VAESENC     X30, X7, X7
+	VPCLMULQDQ  $0x11, 1520(AX), X13, X12
+	VMOVDQU64   448(AX), Z31
+	VAESENC     Z31, Z0, Z0
+	VAESENC     Z31, Z1, Z1
+	VAESENC     Z31, Z2, Z2
+	VAESENC     X31, X7, X7
+	VPXORD      Z11, Z8, Z8
+	VPXORD      Z12, Z10, Z10
+	VMOVDQU64   512(AX), Z31
+	VAESENC     Z31, Z0, Z0
+	VAESENC     Z31, Z1, Z1
+	VAESENC     Z31, Z2, Z2
+	VAESENC     X31, X7, X7
+	VPCLMULQDQ  $0x01, 1520(AX), X13, X11
+	VMOVDQU64   576(AX), Z31
+	VAESENC     Z31, Z0, Z0
+	VAESENC     Z31, Z1, Z1
+	VAESENC     Z31, Z2, Z2
+	VAESENC     X31, X7, X7
+	VPCLMULQDQ  $0x10, 1520(AX), X13, X12
+	VPTERNLOGD  $0x96, Z11, Z12, Z9
+	VMOVDQU64   640(AX), Z31
+	VAESENCLAST Z31, Z0, Z0
+	VAESENCLAST Z31, Z1, Z1
+	VAESENCLAST Z31, Z2, Z2
+	VAESENCLAST X31, X7, X7
+	VPXORD      (DX), Z0, Z0
+	VMOVDQU64   Z0, (CX)
+	VPXORD      64(DX), Z1, Z1
+	VMOVDQU64   Z1, 64(CX)
+	VMOVDQU8.Z  128(DX), K2, Z11
+	VPXORD      Z11, Z2, Z2
+	VMOVDQU8    Z2, K2, 128(CX)
+
+	// Zero the ciphertext past n for GHASH.
+	VMOVDQU8.Z    Z2, K2, Z2
+	VPSHUFB       Z15, Z0, Z16
+	VPSHUFB       Z15, Z1, Z17
+	VPSHUFB       Z15, Z2, Z18
+	VPCLMULQDQ    $0x00, (DI), Z16, Z11
+	VPCLMULQDQ    $0x11, (DI), Z16, Z12
+	VPXORD        Z11, Z8, Z8
+	VPXORD        Z12, Z10, Z10
+	VPCLMULQDQ    $0x01, (DI), Z16, Z11
+	VPCLMULQDQ    $0x10, (DI), Z16, Z12
+	VPTERNLOGD    $0x96, Z11, Z12, Z9
+	VPCLMULQDQ    $0x00, 64(DI), Z17, Z11
+	VPCLMULQDQ    $0x11, 64(DI), Z17, Z12
+	VPXORD        Z11, Z8, Z8
+	VPXORD        Z12, Z10, Z10
+	VPCLMULQDQ    $0x01, 64(DI), Z17, Z11
+	VPCLMULQDQ    $0x10, 64(DI), Z17, Z12
+	VPTERNLOGD    $0x96, Z11, Z12, Z9
+	VPCLMULQDQ    $0x00, 128(DI), Z18, Z11
+	VPCLMULQDQ    $0x11, 128(DI), Z18, Z12
+	VPXORD        Z11, Z8, Z8
+	VPXORD        Z12, Z10, Z10
+	VPCLMULQDQ    $0x01, 128(DI), Z18, Z11
+	VPCLMULQDQ    $0x10, 128(DI), Z18, Z12
+	VPTERNLOGD    $0x96, Z11, Z12, Z9
+	VPCLMULQDQ    $0x10, gfPoly<>+0(SB), Z8, Z11
+	VPSHUFD       $0x4e, Z8, Z8
+	VPTERNLOGD    $0x96, Z11, Z8, Z9
+	VPCLMULQDQ    $0x10, gfPoly<>+0(SB), Z9, Z11
+	VPSHUFD       $0x4e, Z9, Z9
+	VPTERNLOGD    $0x96, Z11, Z9, Z10
+	VEXTRACTI32X4 $0x01, Z10, X11
+	VEXTRACTI32X4 $0x02, Z10, X12
+	VEXTRACTI32X4 $0x03, Z10, X14
+	VPTERNLOGD    $0x96, X11, X12, X14
+	VPXORD        X10, X14, X14
+
+	// AES_K(J0) stays in its register: the tag needs no stack round trip.
+	VPSHUFB X15, X14, X14
+	VPXOR   X7, X14, X14
+	VMOVDQU X14, (R9)
+
+	// Scrub the stack copies of AES_K(J0) and (256-bit path) text.
+	VPXOR   X12, X12, X12
+	VMOVDQU X12, 16(SP)
+	VZEROUPPER
+	RET
+
+sealAVX512AES128_short4h:
+	// AAD, zero padded to one vector, and the powers of H for it and the text.
+	MOVQ        R8, SI
+	MOVQ        $-1, R10
+	BZHIQ       SI, R10, R10
+	KMOVQ       R10, K1
+	VMOVDQU8.Z  (DI), K1, Z20
+	VPSHUFB     Z15, Z20, Z20
+	MOVQ        BX, SI
+	ADDQ        $0x0f, SI
+	ANDQ        $-16, SI
+	LEAQ        1520(AX), DI
+	SUBQ        SI, DI
+	MOVQ        R8, SI
+	ADDQ        $0x0f, SI
+	ANDQ        $-16, SI
+	MOVQ        DI, R8
+	SUBQ        SI, R8
+	SUBQ        $0x000000c0, BX
+	MOVQ        $-1, SI
+	BZHIQ       BX, SI, SI
+	KMOVQ       SI, K2
+	VPSHUFB     Z15, Z13, Z0
+	VPADDD      inc4<>+0(SB), Z13, Z13
+	VPSHUFB     Z15, Z13, Z1
+	VPADDD      inc4<>+0(SB), Z13, Z13
+	VPSHUFB     Z15, Z13, Z2
+	VPADDD      inc4<>+0(SB), Z13, Z13
+	VPSHUFB     Z15, Z13, Z3
+	VPXORD      Z24, Z0, Z0
+	VPXORD      Z24, Z1, Z1
+	VPXORD      Z24, Z2, Z2
+	VPXORD      Y24, Y3, Y3
+	VPXORD      X24, X7, X7
+	VAESENC     Z25, Z0, Z0
+	VAESENC     Z25, Z1, Z1
+	VAESENC     Z25, Z2, Z2
+	VAESENC     Y25, Y3, Y3
+	VAESENC     X25, X7, X7
+	VPCLMULQDQ  $0x00, (R8), Z20, Z8
+	VAESENC     Z26, Z0, Z0
+	VAESENC     Z26, Z1, Z1
+	VAESENC     Z26, Z2, Z2
+	VAESENC     Y26, Y3, Y3
+	VAESENC     X26, X7, X7
+	VPCLMULQDQ  $0x11, (R8), Z20, Z10
+	VAESENC     Z27, Z0, Z0
+	VAESENC     Z27, Z1, Z1
+	VAESENC     Z27, Z2, Z2
+	VAESENC     Y27, Y3, Y3
+	VAESENC     X27, X7, X7
+	VPCLMULQDQ  $0x01, (R8), Z20, Z9
+	VPCLMULQDQ  $0x10, (R8), Z20, Z11
+	VAESENC     Z28, Z0, Z0
+	VAESENC     Z28, Z1, Z1
+	VAESENC     Z28, Z2, Z2
+	VAESENC     Y28, Y3, Y3
+	VAESENC     X28, X7, X7
+	VPXORD      Z11, Z9, Z9
+	VAESENC     Z29, Z0, Z0
+	VAESENC     Z29, Z1, Z1
+	VAESENC     Z29, Z2, Z2
+	VAESENC     Y29, Y3, Y3
+	VAESENC     X29, X7, X7
+	VMOVDQU     (SP), X13
+	VPCLMULQDQ  $0x00, 1520(AX), X13, X11
+	VAESENC     Z30, Z0, Z0
+	VAESENC     Z30, Z1, Z1
+	VAESENC     Z30, Z2, Z2
+	VAESENC     Y30, Y3, Y3
+	VAESENC     X30, X7, X7
+	VPCLMULQDQ  $0x11, 1520(AX), X13, X12
+	VMOVDQU64   448(AX), Z31
+	VAESENC     Z31, Z0, Z0
+	VAESENC     Z31, Z1, Z1
+	VAESENC     Z31, Z2, Z2
+	VAESENC     Y31, Y3, Y3
+	VAESENC     X31, X7, X7
+	VPXORD      Z11, Z8, Z8
+	VPXORD      Z12, Z10, Z10
+	VMOVDQU64   512(AX), Z31
+	VAESENC     Z31, Z0, Z0
+	VAESENC     Z31, Z1, Z1
+	VAESENC     Z31, Z2, Z2
+	VAESENC     Y31, Y3, Y3
+	VAESENC     X31, X7, X7
+	VPCLMULQDQ  $0x01, 1520(AX), X13, X11
+	VMOVDQU64   576(AX), Z31
+	VAESENC     Z31, Z0, Z0
+	VAESENC     Z31, Z1, Z1
+	VAESENC     Z31, Z2, Z2
+	VAESENC     Y31, Y3, Y3
+	VAESENC     X31, X7, X7
+	VPCLMULQDQ  $0x10, 1520(AX), X13, X12
+	VPTERNLOGD  $0x96, Z11, Z12, Z9
+	VMOVDQU64   640(AX), Z31
+	VAESENCLAST Z31, Z0, Z0
+	VAESENCLAST Z31, Z1, Z1
+	VAESENCLAST Z31, Z2, Z2
+	VAESENCLAST Y31, Y3, Y3
+	VAESENCLAST X31, X7, X7
+	VPXORD      (DX), Z0, Z0
+	VMOVDQU64   Z0, (CX)
+	VPXORD      64(DX), Z1, Z1
+	VMOVDQU64   Z1, 64(CX)
+	VPXORD      128(DX), Z2, Z2
+	VMOVDQU64   Z2, 128(CX)
+	VMOVDQU8.Z  192(DX), K2, Z11
+	VPXORD      Z11, Z3, Z3
+	VMOVDQU8    Z3, K2, 192(CX)
+
+	// Zero the ciphertext past n for GHASH.
+	VMOVDQU8.Z    Z3, K2, Z3
+	VPSHUFB       Z15, Z0, Z16
+	VPSHUFB       Z15, Z1, Z17
+	VPSHUFB       Z15, Z2, Z18
+	VPSHUFB       Y15, Y3, Y19
+	VPCLMULQDQ    $0x00, (DI), Z16, Z11
+	VPCLMULQDQ    $0x11, (DI), Z16, Z12
+	VPXORD        Z11, Z8, Z8
+	VPXORD        Z12, Z10, Z10
+	VPCLMULQDQ    $0x01, (DI), Z16, Z11
+	VPCLMULQDQ    $0x10, (DI), Z16, Z12
+	VPTERNLOGD    $0x96, Z11, Z12, Z9
+	VPCLMULQDQ    $0x00, 64(DI), Z17, Z11
+	VPCLMULQDQ    $0x11, 64(DI), Z17, Z12
+	VPXORD        Z11, Z8, Z8
+	VPXORD        Z12, Z10, Z10
+	VPCLMULQDQ    $0x01, 64(DI), Z17, Z11
+	VPCLMULQDQ    $0x10, 64(DI), Z17, Z12
+	VPTERNLOGD    $0x96, Z11, Z12, Z9
+	VPCLMULQDQ    $0x00, 128(DI), Z18, Z11
+	VPCLMULQDQ    $0x11, 128(DI), Z18, Z12
+	VPXORD        Z11, Z8, Z8
+	VPXORD        Z12, Z10, Z10
+	VPCLMULQDQ    $0x01, 128(DI), Z18, Z11
+	VPCLMULQDQ    $0x10, 128(DI), Z18, Z12
+	VPTERNLOGD    $0x96, Z11, Z12, Z9
+	VPCLMULQDQ    $0x00, 192(DI), Y19, Y11
+	VPCLMULQDQ    $0x11, 192(DI), Y19, Y12
+	VPXORD        Z11, Z8, Z8
+	VPXORD        Z12, Z10, Z10
+	VPCLMULQDQ    $0x01, 192(DI), Y19, Y11
+	VPCLMULQDQ    $0x10, 192(DI), Y19, Y12
+	VPTERNLOGD    $0x96, Z11, Z12, Z9
+	VPCLMULQDQ    $0x10, gfPoly<>+0(SB), Z8, Z11
+	VPSHUFD       $0x4e, Z8, Z8
+	VPTERNLOGD    $0x96, Z11, Z8, Z9
+	VPCLMULQDQ    $0x10, gfPoly<>+0(SB), Z9, Z11
+	VPSHUFD       $0x4e, Z9, Z9
+	VPTERNLOGD    $0x96, Z11, Z9, Z10
+	VEXTRACTI32X4 $0x01, Z10, X11
+	VEXTRACTI32X4 $0x02, Z10, X12
+	VEXTRACTI32X4 $0x03, Z10, X14
+	VPTERNLOGD    $0x96, X11, X12, X14
+	VPXORD        X10, X14, X14
+
+	// AES_K(J0) stays in its register: the tag needs no stack round trip.
+	VPSHUFB X15, X14, X14
+	VPXOR   X7, X14, X14
+	VMOVDQU X14, (R9)
+
+	// Scrub the stack copies of AES_K(J0) and (256-bit path) text.
+	VPXOR   X12, X12, X12
+	VMOVDQU X12, 16(SP)
+	VZEROUPPER
+	RET
+
+sealAVX512AES128_short4:
+	// AAD, zero padded to one vector, and the powers of H for it and the text.
+	MOVQ        R8, SI
+	MOVQ        $-1, R10
+	BZHIQ       SI, R10, R10
+	KMOVQ       R10, K1
+	VMOVDQU8.Z  (DI), K1, Z20
+	VPSHUFB     Z15, Z20, Z20
+	MOVQ        BX, SI
+	ADDQ        $0x0f, SI
+	ANDQ        $-16, SI
+	LEAQ        1520(AX), DI
+	SUBQ        SI, DI
+	MOVQ        R8, SI
+	ADDQ        $0x0f, SI
+	ANDQ        $-16, SI
+	MOVQ        DI, R8
+	SUBQ        SI, R8
+	SUBQ        $0x000000c0, BX
+	MOVQ        $-1, SI
+	BZHIQ       BX, SI, SI
+	KMOVQ       SI, K2
+	VPSHUFB     Z15, Z13, Z0
+	VPADDD      inc4<>+0(SB), Z13, Z13
+	VPSHUFB     Z15, Z13, Z1
+	VPADDD      inc4<>+0(SB), Z13, Z13
+	VPSHUFB     Z15, Z13, Z2
+	VPADDD      inc4<>+0(SB), Z13, Z13
+	VPSHUFB     Z15, Z13, Z3
+	VPXORD      Z24, Z0, Z0
+	VPXORD      Z24, Z1, Z1
+	VPXORD      Z24, Z2, Z2
+	VPXORD      Z24, Z3, Z3
+	VPXORD      X24, X7, X7
+	VAESENC     Z25, Z0, Z0
+	VAESENC     Z25, Z1, Z1
+	VAESENC     Z25, Z2, Z2
+	VAESENC     Z25, Z3, Z3
+	VAESENC     X25, X7, X7
+	VPCLMULQDQ  $0x00, (R8), Z20, Z8
+	VAESENC     Z26, Z0, Z0
+	VAESENC     Z26, Z1, Z1
+	VAESENC     Z26, Z2, Z2
+	VAESENC     Z26, Z3, Z3
+	VAESENC     X26, X7, X7
+	VPCLMULQDQ  $0x11, (R8), Z20, Z10
+	VAESENC     Z27, Z0, Z0
+	VAESENC     Z27, Z1, Z1
+	VAESENC     Z27, Z2, Z2
+	VAESENC     Z27, Z3, Z3
+	VAESENC     X27, X7, X7
+	VPCLMULQDQ  $0x01, (R8), Z20, Z9
+	VPCLMULQDQ  $0x10, (R8), Z20, Z11
+	VAESENC     Z28, Z0, Z0
+	VAESENC     Z28, Z1, Z1
+	VAESENC     Z28, Z2, Z2
+	VAESENC     Z28, Z3, Z3
+	VAESENC     X28, X7, X7
+	VPXORD      Z11, Z9, Z9
+	VAESENC     Z29, Z0, Z0
+	VAESENC     Z29, Z1, Z1
+	VAESENC     Z29, Z2, Z2
+	VAESENC     Z29, Z3, Z3
+	VAESENC     X29, X7, X7
+	VMOVDQU     (SP), X13
+	VPCLMULQDQ  $0x00, 1520(AX), X13, X11
+	VAESENC     Z30, Z0, Z0
+	VAESENC     Z30, Z1, Z1
+	VAESENC     Z30, Z2, Z2
+	VAESENC     Z30, Z3, Z3
+	VAESENC     X30, X7, X7
+	VPCLMULQDQ  $0x11, 1520(AX), X13, X12
+	VMOVDQU64   448(AX), Z31
+	VAESENC     Z31, Z0, Z0
+	VAESENC     Z31, Z1, Z1
+	VAESENC     Z31, Z2, Z2
+	VAESENC     Z31, Z3, Z3
+	VAESENC     X31, X7, X7
+	VPXORD      Z11, Z8, Z8
+	VPXORD      Z12, Z10, Z10
+	VMOVDQU64   512(AX), Z31
+	VAESENC     Z31, Z0, Z0
+	VAESENC     Z31, Z1, Z1
+	VAESENC     Z31, Z2, Z2
+	VAESENC     Z31, Z3, Z3
+	VAESENC     X31, X7, X7
+	VPCLMULQDQ  $0x01, 1520(AX), X13, X11
+	VMOVDQU64   576(AX), Z31
+	VAESENC     Z31, Z0, Z0
+	VAESENC     Z31, Z1, Z1
+	VAESENC     Z31, Z2, Z2
+	VAESENC     Z31, Z3, Z3
+	VAESENC     X31, X7, X7
+	VPCLMULQDQ  $0x10, 1520(AX), X13, X12
+	VPTERNLOGD  $0x96, Z11, Z12, Z9
+	VMOVDQU64   640(AX), Z31
+	VAESENCLAST Z31, Z0, Z0
+	VAESENCLAST Z31, Z1, Z1
+	VAESENCLAST Z31, Z2, Z2
+	VAESENCLAST Z31, Z3, Z3
+	VAESENCLAST X31, X7, X7
+	VPXORD      (DX), Z0, Z0
+	VMOVDQU64   Z0, (CX)
+	VPXORD      64(DX), Z1, Z1
+	VMOVDQU64   Z1, 64(CX)
+	VPXORD      128(DX), Z2, Z2
+	VMOVDQU64   Z2, 128(CX)
+	VMOVDQU8.Z  192(DX), K2, Z11
+	VPXORD      Z11, Z3, Z3
+	VMOVDQU8    Z3, K2, 192(CX)
+
+	// Zero the ciphertext past n for GHASH.
+	VMOVDQU8.Z    Z3, K2, Z3
+	VPSHUFB       Z15, Z0, Z16
+	VPSHUFB       Z15, Z1, Z17
+	VPSHUFB       Z15, Z2, Z18
+	VPSHUFB       Z15, Z3, Z19
+	VPCLMULQDQ    $0x00, (DI), Z16, Z11
+	VPCLMULQDQ    $0x11, (DI), Z16, Z12
+	VPXORD        Z11, Z8, Z8
+	VPXORD        Z12, Z10, Z10
+	VPCLMULQDQ    $0x01, (DI), Z16, Z11
+	VPCLMULQDQ    $0x10, (DI), Z16, Z12
+	VPTERNLOGD    $0x96, Z11, Z12, Z9
+	VPCLMULQDQ    $0x00, 64(DI), Z17, Z11
+	VPCLMULQDQ    $0x11, 64(DI), Z17, Z12
+	VPXORD        Z11, Z8, Z8
+	VPXORD        Z12, Z10, Z10
+	VPCLMULQDQ    $0x01, 64(DI), Z17, Z11
+	VPCLMULQDQ    $0x10, 64(DI), Z17, Z12
+	VPTERNLOGD    $0x96, Z11, Z12, Z9
+	VPCLMULQDQ    $0x00, 128(DI), Z18, Z11
+	VPCLMULQDQ    $0x11, 128(DI), Z18, Z12
+	VPXORD        Z11, Z8, Z8
+	VPXORD        Z12, Z10, Z10
+	VPCLMULQDQ    $0x01, 128(DI), Z18, Z11
+	VPCLMULQDQ    $0x10, 128(DI), Z18, Z12
+	VPTERNLOGD    $0x96, Z11, Z12, Z9
+	VPCLMULQDQ    $0x00, 192(DI), Z19, Z11
+	VPCLMULQDQ    $0x11, 192(DI), Z19, Z12
+	VPXORD        Z11, Z8, Z8
+	VPXORD        Z12, Z10, Z10
+	VPCLMULQDQ    $0x01, 192(DI), Z19, Z11
+	VPCLMULQDQ    $0x10, 192(DI), Z19, Z12
+	VPTERNLOGD    $0x96, Z11, Z12, Z9
+	VPCLMULQDQ    $0x10, gfPoly<>+0(SB), Z8, Z11
+	VPSHUFD       $0x4e, Z8, Z8
+	VPTERNLOGD    $0x96, Z11, Z8, Z9
+	VPCLMULQDQ    $0x10, gfPoly<>+0(SB), Z9, Z11
+	VPSHUFD       $0x4e, Z9, Z9
+	VPTERNLOGD    $0x96, Z11, Z9, Z10
+	VEXTRACTI32X4 $0x01, Z10, X11
+	VEXTRACTI32X4 $0x02, Z10, X12
+	VEXTRACTI32X4 $0x03, Z10, X14
+	VPTERNLOGD    $0x96, X11, X12, X14
+	VPXORD        X10, X14, X14
+
+	// AES_K(J0) stays in its register: the tag needs no stack round trip.
+	VPSHUFB X15, X14, X14
+	VPXOR   X7, X14, X14
+	VMOVDQU X14, (R9)
+
+	// Scrub the stack copies of AES_K(J0) and (256-bit path) text.
+	VPXOR   X12, X12, X12
+	VMOVDQU X12, 16(SP)
+	VZEROUPPER
+	RET
+
 // func openAVX512AES128(ks *byte, dst *byte, src *byte, n int, nonce *byte, aad *byte, aadLen int) bool
-// Requires: AVX, AVX512BW, AVX512F, AVX512VL, BMI2, CMOV
+// Requires: AVX, AVX2, AVX512BW, AVX512F, AVX512VL, BMI2, CMOV
 TEXT ·openAVX512AES128(SB), NOSPLIT, $32-57
 	MOVQ ks+0(FP), AX
 	MOVQ dst+8(FP), CX
@@ -3756,27 +4850,12 @@ TEXT ·openAVX512AES128(SB), NOSPLIT, $32-57
 	VMOVDQU64 320(AX), Z29
 	VMOVDQU64 384(AX), Z30
 
-	// J0 = nonce || 0^31 || 1, and AES_K(J0).
-	VMOVQ       (SI), X13
-	VPINSRD     $0x02, 8(SI), X13, X13
-	VPOR        ctrOne<>+0(SB), X13, X13
-	VMOVDQA     X13, X11
-	VPXORD      X24, X11, X11
-	VAESENC     X25, X11, X11
-	VAESENC     X26, X11, X11
-	VAESENC     X27, X11, X11
-	VAESENC     X28, X11, X11
-	VAESENC     X29, X11, X11
-	VAESENC     X30, X11, X11
-	VMOVDQU64   448(AX), X31
-	VAESENC     X31, X11, X11
-	VMOVDQU64   512(AX), X31
-	VAESENC     X31, X11, X11
-	VMOVDQU64   576(AX), X31
-	VAESENC     X31, X11, X11
-	VMOVDQU64   640(AX), X31
-	VAESENCLAST X31, X11, X11
-	VMOVDQU     X11, 16(SP)
+	// J0 = nonce || 0^31 || 1, kept in the last AES state register
+	// until it is encrypted.
+	VMOVQ   (SI), X13
+	VPINSRD $0x02, 8(SI), X13, X13
+	VPOR    ctrOne<>+0(SB), X13, X13
+	VMOVDQA X13, X7
 
 	// Counter blocks inc32(J0)+k, kept little-endian so VPADDD increments them.
 	VPSHUFB    X15, X13, X13
@@ -3784,9 +4863,52 @@ TEXT ·openAVX512AES128(SB), NOSPLIT, $32-57
 	VPADDD     laneInc512<>+0(SB), Z13, Z13
 	VPXOR      X14, X14, X14
 
-	// A short text (one tail, no full chunk) has its keystream started
-	// before the AAD is hashed, so that the hashing runs during the AES
-	// latency; small is set for that case.
+	// A text of 1..shortMax bytes with at most 64 bytes of AAD takes the
+	// short path (see short).
+	TESTQ BX, BX
+	JZ    openAVX512AES128_long
+	CMPQ  BX, $0x00000100
+	JA    openAVX512AES128_long
+	CMPQ  R8, $0x40
+	JA    openAVX512AES128_long
+	CMPQ  BX, $0x00000020
+	JBE   openAVX512AES128_short1h
+	CMPQ  BX, $0x00000040
+	JBE   openAVX512AES128_short1
+	CMPQ  BX, $0x00000060
+	JBE   openAVX512AES128_short2h
+	CMPQ  BX, $0x00000080
+	JBE   openAVX512AES128_short2
+	CMPQ  BX, $0x000000a0
+	JBE   openAVX512AES128_short3h
+	CMPQ  BX, $0x000000c0
+	JBE   openAVX512AES128_short3
+	CMPQ  BX, $0x000000e0
+	JBE   openAVX512AES128_short4h
+	JMP   openAVX512AES128_short4
+
+openAVX512AES128_long:
+	// AES_K(J0).
+	VPXORD      X24, X7, X7
+	VAESENC     X25, X7, X7
+	VAESENC     X26, X7, X7
+	VAESENC     X27, X7, X7
+	VAESENC     X28, X7, X7
+	VAESENC     X29, X7, X7
+	VAESENC     X30, X7, X7
+	VMOVDQU64   448(AX), X31
+	VAESENC     X31, X7, X7
+	VMOVDQU64   512(AX), X31
+	VAESENC     X31, X7, X7
+	VMOVDQU64   576(AX), X31
+	VAESENC     X31, X7, X7
+	VMOVDQU64   640(AX), X31
+	VAESENCLAST X31, X7, X7
+	VMOVDQU     X7, 16(SP)
+
+	// A text of one tail and no full chunk that the short path does not
+	// take has its keystream started before the AAD is hashed, so that the
+	// hashing runs during the AES latency; small is set for that case.
 	XORQ  SI, SI
 	TESTQ BX, BX
 	JZ    openAVX512AES128_aad
@@ -5414,8 +6536,1094 @@ openAVX512AES128_final:
 	VZEROUPPER
 	RET
 
+openAVX512AES128_short1h:
+	// AAD, zero padded to one vector, and the powers of H for it and the text.
+	MOVQ          R8, SI
+	MOVQ          $-1, R10
+	BZHIQ         SI, R10, R10
+	KMOVQ         R10, K1
+	VMOVDQU8.Z    (DI), K1, Z17
+	VPSHUFB       Z15, Z17, Z17
+	MOVQ          BX, SI
+	ADDQ          $0x0f, SI
+	ANDQ          $-16, SI
+	LEAQ          1520(AX), DI
+	SUBQ          SI, DI
+	MOVQ          R8, SI
+	ADDQ          $0x0f, SI
+	ANDQ          $-16, SI
+	MOVQ          DI, R8
+	SUBQ          SI, R8
+	MOVQ          $-1, SI
+	BZHIQ         BX, SI, SI
+	KMOVQ         SI, K2
+	VMOVDQU8.Z    (DX), K2, Y16
+	VPSHUFB       Y15, Y16, Y16
+	VPSHUFB       Z15, Z13, Z0
+	VPXORD        Y24, Y0, Y0
+	VPXORD        X24, X7, X7
+	VAESENC       Y25, Y0, Y0
+	VAESENC       X25, X7, X7
+	VPCLMULQDQ    $0x00, (R8), Z17, Z8
+	VPCLMULQDQ    $0x11, (R8), Z17, Z10
+	VPCLMULQDQ    $0x01, (R8), Z17, Z9
+	VAESENC       Y26, Y0, Y0
+	VAESENC       X26, X7, X7
+	VPCLMULQDQ    $0x10, (R8), Z17, Z11
+	VPXORD        Z11, Z9, Z9
+	VMOVDQU       (SP), X13
+	VAESENC       Y27, Y0, Y0
+	VAESENC       X27, X7, X7
+	VPCLMULQDQ    $0x00, 1520(AX), X13, X11
+	VPCLMULQDQ    $0x11, 1520(AX), X13, X12
+	VPXORD        Z11, Z8, Z8
+	VPXORD        Z12, Z10, Z10
+	VAESENC       Y28, Y0, Y0
+	VAESENC       X28, X7, X7
+	VPCLMULQDQ    $0x01, 1520(AX), X13, X11
+	VPCLMULQDQ    $0x10, 1520(AX), X13, X12
+	VPTERNLOGD    $0x96, Z11, Z12, Z9
+	VAESENC       Y29, Y0, Y0
+	VAESENC       X29, X7, X7
+	VPCLMULQDQ    $0x00, (DI), Y16, Y11
+	VPCLMULQDQ    $0x11, (DI), Y16, Y12
+	VPXORD        Z11, Z8, Z8
+	VPXORD        Z12, Z10, Z10
+	VAESENC       Y30, Y0, Y0
+	VAESENC       X30, X7, X7
+	VPCLMULQDQ    $0x01, (DI), Y16, Y11
+	VPCLMULQDQ    $0x10, (DI), Y16, Y12
+	VPTERNLOGD    $0x96, Z11, Z12, Z9
+	VMOVDQU64     448(AX), Z31
+	VAESENC       Y31, Y0, Y0
+	VAESENC       X31, X7, X7
+	VPCLMULQDQ    $0x10, gfPoly<>+0(SB), Z8, Z11
+	VPSHUFD       $0x4e, Z8, Z8
+	VPTERNLOGD    $0x96, Z11, Z8, Z9
+	VPCLMULQDQ    $0x10, gfPoly<>+0(SB), Z9, Z11
+	VMOVDQU64     512(AX), Z31
+	VAESENC       Y31, Y0, Y0
+	VAESENC       X31, X7, X7
+	VPSHUFD       $0x4e, Z9, Z9
+	VPTERNLOGD    $0x96, Z11, Z9, Z10
+	VEXTRACTI32X4 $0x01, Z10, X11
+	VMOVDQU64     576(AX), Z31
+	VAESENC       Y31, Y0, Y0
+	VAESENC       X31, X7, X7
+	VEXTRACTI32X4 $0x02, Z10, X12
+	VEXTRACTI32X4 $0x03, Z10, X14
+	VPTERNLOGD    $0x96, X11, X12, X14
+	VPXORD        X10, X14, X14
+	VMOVDQU64     640(AX), Z31
+	VAESENCLAST   Y31, Y0, Y0
+	VAESENCLAST   X31, X7, X7
+	VMOVDQU8.Z    (DX), K2, Z11
+	VPXORD        Z11, Z0, Z0
+	VMOVDQU8      Z0, K2, (CX)
+
+	// AES_K(J0) stays in its register: the tag needs no stack round trip.
+	VPSHUFB X15, X14, X14
+	VPXOR   X7, X14, X14
+	VPXOR   (R9), X14, X14
+	VPTEST  X14, X14
+	SETEQ   AL
+	MOVB    AL, ret+56(FP)
+
+	// Scrub the stack copies of AES_K(J0) and (256-bit path) text.
+	VPXOR   X12, X12, X12
+	VMOVDQU X12, 16(SP)
+	VZEROUPPER
+	RET
+
+openAVX512AES128_short1:
+	// AAD, zero padded to one vector, and the powers of H for it and the text.
+	MOVQ          R8, SI
+	MOVQ          $-1, R10
+	BZHIQ         SI, R10, R10
+	KMOVQ         R10, K1
+	VMOVDQU8.Z    (DI), K1, Z17
+	VPSHUFB       Z15, Z17, Z17
+	MOVQ          BX, SI
+	ADDQ          $0x0f, SI
+	ANDQ          $-16, SI
+	LEAQ          1520(AX), DI
+	SUBQ          SI, DI
+	MOVQ          R8, SI
+	ADDQ          $0x0f, SI
+	ANDQ          $-16, SI
+	MOVQ          DI, R8
+	SUBQ          SI, R8
+	MOVQ          $-1, SI
+	BZHIQ         BX, SI, SI
+	KMOVQ         SI, K2
+	VMOVDQU8.Z    (DX), K2, Z16
+	VPSHUFB       Z15, Z16, Z16
+	VPSHUFB       Z15, Z13, Z0
+	VPXORD        Z24, Z0, Z0
+	VPXORD        X24, X7, X7
+	VAESENC       Z25, Z0, Z0
+	VAESENC       X25, X7, X7
+	VPCLMULQDQ    $0x00, (R8), Z17, Z8
+	VPCLMULQDQ    $0x11, (R8), Z17, Z10
+	VPCLMULQDQ    $0x01, (R8), Z17, Z9
+	VAESENC       Z26, Z0, Z0
+	VAESENC       X26, X7, X7
+	VPCLMULQDQ    $0x10, (R8), Z17, Z11
+	VPXORD        Z11, Z9, Z9
+	VMOVDQU       (SP), X13
+	VAESENC       Z27, Z0, Z0
+	VAESENC       X27, X7, X7
+	VPCLMULQDQ    $0x00, 1520(AX), X13, X11
+	VPCLMULQDQ    $0x11, 1520(AX), X13, X12
+	VPXORD        Z11, Z8, Z8
+	VPXORD        Z12, Z10, Z10
+	VAESENC       Z28, Z0, Z0
+	VAESENC       X28, X7, X7
+	VPCLMULQDQ    $0x01, 1520(AX), X13, X11
+	VPCLMULQDQ    $0x10, 1520(AX), X13, X12
+	VPTERNLOGD    $0x96, Z11, Z12, Z9
+	VAESENC       Z29, Z0, Z0
+	VAESENC       X29, X7, X7
+	VPCLMULQDQ    $0x00, (DI), Z16, Z11
+	VPCLMULQDQ    $0x11, (DI), Z16, Z12
+	VPXORD        Z11, Z8, Z8
+	VPXORD        Z12, Z10, Z10
+	VAESENC       Z30, Z0, Z0
+	VAESENC       X30, X7, X7
+	VPCLMULQDQ    $0x01, (DI), Z16, Z11
+	VPCLMULQDQ    $0x10, (DI), Z16, Z12
+	VPTERNLOGD    $0x96, Z11, Z12, Z9
+	VMOVDQU64     448(AX), Z31
+	VAESENC       Z31, Z0, Z0
+	VAESENC       X31, X7, X7
+	VPCLMULQDQ    $0x10, gfPoly<>+0(SB), Z8, Z11
+	VPSHUFD       $0x4e, Z8, Z8
+	VPTERNLOGD    $0x96, Z11, Z8, Z9
+	VPCLMULQDQ    $0x10, gfPoly<>+0(SB), Z9, Z11
+	VMOVDQU64     512(AX), Z31
+	VAESENC       Z31, Z0, Z0
+	VAESENC       X31, X7, X7
+	VPSHUFD       $0x4e, Z9, Z9
+	VPTERNLOGD    $0x96, Z11, Z9, Z10
+	VEXTRACTI32X4 $0x01, Z10, X11
+	VMOVDQU64     576(AX), Z31
+	VAESENC       Z31, Z0, Z0
+	VAESENC       X31, X7, X7
+	VEXTRACTI32X4 $0x02, Z10, X12
+	VEXTRACTI32X4 $0x03, Z10, X14
+	VPTERNLOGD    $0x96, X11, X12, X14
+	VPXORD        X10, X14, X14
+	VMOVDQU64     640(AX), Z31
+	VAESENCLAST   Z31, Z0, Z0
+	VAESENCLAST   X31, X7, X7
+	VMOVDQU8.Z    (DX), K2, Z11
+	VPXORD        Z11, Z0, Z0
+	VMOVDQU8      Z0, K2, (CX)
+
+	// AES_K(J0) stays in its register: the tag needs no stack round trip.
+	VPSHUFB X15, X14, X14
+	VPXOR   X7, X14, X14
+	VPXOR   (R9), X14, X14
+	VPTEST  X14, X14
+	SETEQ   AL
+	MOVB    AL, ret+56(FP)
+
+	// Scrub the stack copies of AES_K(J0) and (256-bit path) text.
+	VPXOR   X12, X12, X12
+	VMOVDQU X12, 16(SP)
+	VZEROUPPER
+	RET
+
+openAVX512AES128_short2h:
+	// AAD, zero padded to one vector, and the powers of H for it and the text.
+	MOVQ          R8, SI
+	MOVQ          $-1, R10
+	BZHIQ         SI, R10, R10
+	KMOVQ         R10, K1
+	VMOVDQU8.Z    (DI), K1, Z18
+	VPSHUFB       Z15, Z18, Z18
+	MOVQ          BX, SI
+	ADDQ          $0x0f, SI
+	ANDQ          $-16, SI
+	LEAQ          1520(AX), DI
+	SUBQ          SI, DI
+	MOVQ          R8, SI
+	ADDQ          $0x0f, SI
+	ANDQ          $-16, SI
+	MOVQ          DI, R8
+	SUBQ          SI, R8
+	SUBQ          $0x00000040, BX
+	MOVQ          $-1, SI
+	BZHIQ         BX, SI, SI
+	KMOVQ         SI, K2
+	VMOVDQU64     (DX), Z16
+	VMOVDQU8.Z    64(DX), K2, Y17
+	VPSHUFB       Z15, Z16, Z16
+	VPSHUFB       Y15, Y17, Y17
+	VPSHUFB       Z15, Z13, Z0
+	VPADDD        inc4<>+0(SB), Z13, Z13
+	VPSHUFB       Z15, Z13, Z1
+	VPXORD        Z24, Z0, Z0
+	VPXORD        Y24, Y1, Y1
+	VPXORD        X24, X7, X7
+	VAESENC       Z25, Z0, Z0
+	VAESENC       Y25, Y1, Y1
+	VAESENC       X25, X7, X7
+	VPCLMULQDQ    $0x00, (R8), Z18, Z8
+	VPCLMULQDQ    $0x11, (R8), Z18, Z10
+	VPCLMULQDQ    $0x01, (R8), Z18, Z9
+	VPCLMULQDQ    $0x10, (R8), Z18, Z11
+	VAESENC       Z26, Z0, Z0
+	VAESENC       Y26, Y1, Y1
+	VAESENC       X26, X7, X7
+	VPXORD        Z11, Z9, Z9
+	VMOVDQU       (SP), X13
+	VPCLMULQDQ    $0x00, 1520(AX), X13, X11
+	VPCLMULQDQ    $0x11, 1520(AX), X13, X12
+	VAESENC       Z27, Z0, Z0
+	VAESENC       Y27, Y1, Y1
+	VAESENC       X27, X7, X7
+	VPXORD        Z11, Z8, Z8
+	VPXORD        Z12, Z10, Z10
+	VPCLMULQDQ    $0x01, 1520(AX), X13, X11
+	VPCLMULQDQ    $0x10, 1520(AX), X13, X12
+	VAESENC       Z28, Z0, Z0
+	VAESENC       Y28, Y1, Y1
+	VAESENC       X28, X7, X7
+	VPTERNLOGD    $0x96, Z11, Z12, Z9
+	VPCLMULQDQ    $0x00, (DI), Z16, Z11
+	VPCLMULQDQ    $0x11, (DI), Z16, Z12
+	VPXORD        Z11, Z8, Z8
+	VAESENC       Z29, Z0, Z0
+	VAESENC       Y29, Y1, Y1
+	VAESENC       X29, X7, X7
+	VPXORD        Z12, Z10, Z10
+	VPCLMULQDQ    $0x01, (DI), Z16, Z11
+	VPCLMULQDQ    $0x10, (DI), Z16, Z12
+	VPTERNLOGD    $0x96, Z11, Z12, Z9
+	VPCLMULQDQ    $0x00, 64(DI), Y17, Y11
+	VAESENC       Z30, Z0, Z0
+	VAESENC       Y30, Y1, Y1
+	VAESENC       X30, X7, X7
+	VPCLMULQDQ    $0x11, 64(DI), Y17, Y12
+	VPXORD        Z11, Z8, Z8
+	VPXORD        Z12, Z10, Z10
+	VPCLMULQDQ    $0x01, 64(DI), Y17, Y11
+	VMOVDQU64     448(AX), Z31
+	VAESENC       Z31, Z0, Z0
+	VAESENC       Y31, Y1, Y1
+	VAESENC       X31, X7, X7
+	VPCLMULQDQ    $0x10, 64(DI), Y17, Y12
+	VPTERNLOGD    $0x96, Z11, Z12, Z9
+	VPCLMULQDQ    $0x10, gfPoly<>+0(SB), Z8, Z11
+	VPSHUFD       $0x4e, Z8, Z8
+	VMOVDQU64     512(AX), Z31
+	VAESENC       Z31, Z0, Z0
+	VAESENC       Y31, Y1, Y1
+	VAESENC       X31, X7, X7
+	VPTERNLOGD    $0x96, Z11, Z8, Z9
+	VPCLMULQDQ    $0x10, gfPoly<>+0(SB), Z9, Z11
+	VPSHUFD       $0x4e, Z9, Z9
+	VPTERNLOGD    $0x96, Z11, Z9, Z10
+	VMOVDQU64     576(AX), Z31
+	VAESENC       Z31, Z0, Z0
+	VAESENC       Y31, Y1, Y1
+	VAESENC       X31, X7, X7
+	VEXTRACTI32X4 $0x01, Z10, X11
+	VEXTRACTI32X4 $0x02, Z10, X12
+	VEXTRACTI32X4 $0x03, Z10, X14
+	VPTERNLOGD    $0x96, X11, X12, X14
+	VPXORD        X10, X14, X14
+	VMOVDQU64     640(AX), Z31
+	VAESENCLAST   Z31, Z0, Z0
+	VAESENCLAST   Y31, Y1, Y1
+	VAESENCLAST   X31, X7, X7
+	VPXORD        (DX), Z0, Z0
+	VMOVDQU64     Z0, (CX)
+	VMOVDQU8.Z    64(DX), K2, Z11
+	VPXORD        Z11, Z1, Z1
+	VMOVDQU8      Z1, K2, 64(CX)
+
+	// AES_K(J0) stays in its register: the tag needs no stack round trip.
+	VPSHUFB X15, X14, X14
+	VPXOR   X7, X14, X14
+	VPXOR   (R9), X14, X14
+	VPTEST  X14, X14
+	SETEQ   AL
+	MOVB    AL, ret+56(FP)
+
+	// Scrub the stack copies of AES_K(J0) and (256-bit path) text.
+	VPXOR   X12, X12, X12
+	VMOVDQU X12, 16(SP)
+	VZEROUPPER
+	RET
+
+openAVX512AES128_short2:
+	// AAD, zero padded to one vector, and the powers of H for it and the text.
+	MOVQ          R8, SI
+	MOVQ          $-1, R10
+	BZHIQ         SI, R10, R10
+	KMOVQ         R10, K1
+	VMOVDQU8.Z    (DI), K1, Z18
+	VPSHUFB       Z15, Z18, Z18
+	MOVQ          BX, SI
+	ADDQ          $0x0f, SI
+	ANDQ          $-16, SI
+	LEAQ          1520(AX), DI
+	SUBQ          SI, DI
+	MOVQ          R8, SI
+	ADDQ          $0x0f, SI
+	ANDQ          $-16, SI
+	MOVQ          DI, R8
+	SUBQ          SI, R8
+	SUBQ          $0x00000040, BX
+	MOVQ          $-1, SI
+	BZHIQ         BX, SI, SI
+	KMOVQ         SI, K2
+	VMOVDQU64     (DX), Z16
+	VMOVDQU8.Z    64(DX), K2, Z17
+	VPSHUFB       Z15, Z16, Z16
+	VPSHUFB       Z15, Z17, Z17
+	VPSHUFB       Z15, Z13, Z0
+	VPADDD        inc4<>+0(SB), Z13, Z13
+	VPSHUFB       Z15, Z13, Z1
+	VPXORD        Z24, Z0, Z0
+	VPXORD        Z24, Z1, Z1
+	VPXORD        X24, X7, X7
+	VAESENC       Z25, Z0, Z0
+	VAESENC       Z25, Z1, Z1
+	VAESENC       X25, X7, X7
+	VPCLMULQDQ    $0x00, (R8), Z18, Z8
+	VPCLMULQDQ    $0x11, (R8), Z18, Z10
+	VPCLMULQDQ    $0x01, (R8), Z18, Z9
+	VPCLMULQDQ    $0x10, (R8), Z18, Z11
+	VAESENC       Z26, Z0, Z0
+	VAESENC       Z26, Z1, Z1
+	VAESENC       X26, X7, X7
+	VPXORD        Z11, Z9, Z9
+	VMOVDQU       (SP), X13
+	VPCLMULQDQ    $0x00, 1520(AX), X13, X11
+	VPCLMULQDQ    $0x11, 1520(AX), X13, X12
+	VAESENC       Z27, Z0, Z0
+	VAESENC       Z27, Z1, Z1
+	VAESENC       X27, X7, X7
+	VPXORD        Z11, Z8, Z8
+	VPXORD        Z12, Z10, Z10
+	VPCLMULQDQ    $0x01, 1520(AX), X13, X11
+	VPCLMULQDQ    $0x10, 1520(AX), X13, X12
+	VAESENC       Z28, Z0, Z0
+	VAESENC       Z28, Z1, Z1
+	VAESENC       X28, X7, X7
+	VPTERNLOGD    $0x96, Z11, Z12, Z9
+	VPCLMULQDQ    $0x00, (DI), Z16, Z11
+	VPCLMULQDQ    $0x11, (DI), Z16, Z12
+	VPXORD        Z11, Z8, Z8
+	VAESENC       Z29, Z0, Z0
+	VAESENC       Z29, Z1, Z1
+	VAESENC       X29, X7, X7
+	VPXORD        Z12, Z10, Z10
+	VPCLMULQDQ    $0x01, (DI), Z16, Z11
+	VPCLMULQDQ    $0x10, (DI), Z16, Z12
+	VPTERNLOGD    $0x96, Z11, Z12, Z9
+	VPCLMULQDQ    $0x00, 64(DI), Z17, Z11
+	VAESENC       Z30, Z0, Z0
+	VAESENC       Z30, Z1, Z1
+	VAESENC       X30, X7, X7
+	VPCLMULQDQ    $0x11, 64(DI), Z17, Z12
+	VPXORD        Z11, Z8, Z8
+	VPXORD        Z12, Z10, Z10
+	VPCLMULQDQ    $0x01, 64(DI), Z17, Z11
+	VMOVDQU64     448(AX), Z31
+	VAESENC       Z31, Z0, Z0
+	VAESENC       Z31, Z1, Z1
+	VAESENC       X31, X7, X7
+	VPCLMULQDQ    $0x10, 64(DI), Z17, Z12
+	VPTERNLOGD    $0x96, Z11, Z12, Z9
+	VPCLMULQDQ    $0x10, gfPoly<>+0(SB), Z8, Z11
+	VPSHUFD       $0x4e, Z8, Z8
+	VMOVDQU64     512(AX), Z31
+	VAESENC       Z31, Z0, Z0
+	VAESENC       Z31, Z1, Z1
+	VAESENC       X31, X7, X7
+	VPTERNLOGD    $0x96, Z11, Z8, Z9
+	VPCLMULQDQ    $0x10, gfPoly<>+0(SB), Z9, Z11
+	VPSHUFD       $0x4e, Z9, Z9
+	VPTERNLOGD    $0x96, Z11, Z9, Z10
+	VMOVDQU64     576(AX), Z31
+	VAESENC       Z31, Z0, Z0
+	VAESENC       Z31, Z1, Z1
+	VAESENC       X31, X7, X7
+	VEXTRACTI32X4 $0x01, Z10, X11
+	VEXTRACTI32X4 $0x02, Z10, X12
+	VEXTRACTI32X4 $0x03, Z10, X14
+	VPTERNLOGD    $0x96, X11, X12, X14
+	VPXORD        X10, X14, X14
+	VMOVDQU64     640(AX), Z31
+	VAESENCLAST   Z31, Z0, Z0
+	VAESENCLAST   Z31, Z1, Z1
+	VAESENCLAST   X31, X7, X7
+	VPXORD        (DX), Z0, Z0
+	VMOVDQU64     Z0, (CX)
+	VMOVDQU8.Z    64(DX), K2, Z11
+	VPXORD        Z11, Z1, Z1
+	VMOVDQU8      Z1, K2, 64(CX)
+
+	// AES_K(J0) stays in its register: the tag needs no stack round trip.
+	VPSHUFB X15, X14, X14
+	VPXOR   X7, X14, X14
+	VPXOR   (R9), X14, X14
+	VPTEST  X14, X14
+	SETEQ   AL
+	MOVB    AL, ret+56(FP)
+
+	// Scrub the stack copies of AES_K(J0) and (256-bit path) text.
+	VPXOR   X12, X12, X12
+	VMOVDQU X12, 16(SP)
+	VZEROUPPER
+	RET
+
+openAVX512AES128_short3h:
+	// AAD, zero padded to one vector, and the powers of H for it and the text.
+	MOVQ          R8, SI
+	MOVQ          $-1, R10
+	BZHIQ         SI, R10, R10
+	KMOVQ         R10, K1
+	VMOVDQU8.Z    (DI), K1, Z19
+	VPSHUFB       Z15, Z19, Z19
+	MOVQ          BX, SI
+	ADDQ          $0x0f, SI
+	ANDQ          $-16, SI
+	LEAQ          1520(AX), DI
+	SUBQ          SI, DI
+	MOVQ          R8, SI
+	ADDQ          $0x0f, SI
+	ANDQ          $-16, SI
+	MOVQ          DI, R8
+	SUBQ          SI, R8
+	SUBQ          $0x00000080, BX
+	MOVQ          $-1, SI
+	BZHIQ         BX, SI, SI
+	KMOVQ         SI, K2
+	VMOVDQU64     (DX), Z16
+	VMOVDQU64     64(DX), Z17
+	VMOVDQU8.Z    128(DX), K2, Y18
+	VPSHUFB       Z15, Z16, Z16
+	VPSHUFB       Z15, Z17, Z17
+	VPSHUFB       Y15, Y18, Y18
+	VPSHUFB       Z15, Z13, Z0
+	VPADDD        inc4<>+0(SB), Z13, Z13
+	VPSHUFB       Z15, Z13, Z1
+	VPADDD        inc4<>+0(SB), Z13, Z13
+	VPSHUFB       Z15, Z13, Z2
+	VPXORD        Z24, Z0, Z0
+	VPXORD        Z24, Z1, Z1
+	VPXORD        Y24, Y2, Y2
+	VPXORD        X24, X7, X7
+	VAESENC       Z25, Z0, Z0
+	VAESENC       Z25, Z1, Z1
+	VAESENC       Y25, Y2, Y2
+	VAESENC       X25, X7, X7
+	VPCLMULQDQ    $0x00, (R8), Z19, Z8
+	VPCLMULQDQ    $0x11, (R8), Z19, Z10
+	VPCLMULQDQ    $0x01, (R8), Z19, Z9
+	VPCLMULQDQ    $0x10, (R8), Z19, Z11
+	VPXORD        Z11, Z9, Z9
+	VAESENC       Z26, Z0, Z0
+	VAESENC       Z26, Z1, Z1
+	VAESENC       Y26, Y2, Y2
+	VAESENC       X26, X7, X7
+	VMOVDQU       (SP), X13
+	VPCLMULQDQ    $0x00, 1520(AX), X13, X11
+	VPCLMULQDQ    $0x11, 1520(AX), X13, X12
+	VPXORD        Z11, Z8, Z8
+	VPXORD        Z12, Z10, Z10
+	VAESENC       Z27, Z0, Z0
+	VAESENC       Z27, Z1, Z1
+	VAESENC       Y27, Y2, Y2
+	VAESENC       X27, X7, X7
+	VPCLMULQDQ    $0x01, 1520(AX), X13, X11
+	VPCLMULQDQ    $0x10, 1520(AX), X13, X12
+	VPTERNLOGD    $0x96, Z11, Z12, Z9
+	VPCLMULQDQ    $0x00, (DI), Z16, Z11
+	VPCLMULQDQ    $0x11, (DI), Z16, Z12
+	VAESENC       Z28, Z0, Z0
+	VAESENC       Z28, Z1, Z1
+	VAESENC       Y28, Y2, Y2
+	VAESENC       X28, X7, X7
+	VPXORD        Z11, Z8, Z8
+	VPXORD        Z12, Z10, Z10
+	VPCLMULQDQ    $0x01, (DI), Z16, Z11
+	VPCLMULQDQ    $0x10, (DI), Z16, Z12
+	VPTERNLOGD    $0x96, Z11, Z12, Z9
+	VAESENC       Z29, Z0, Z0
+	VAESENC       Z29, Z1, Z1
+	VAESENC       Y29, Y2, Y2
+	VAESENC       X29, X7, X7
+	VPCLMULQDQ    $0x00, 64(DI), Z17, Z11
+	VPCLMULQDQ    $0x11, 64(DI), Z17, Z12
+	VPXORD        Z11, Z8, Z8
+	VPXORD        Z12, Z10, Z10
+	VPCLMULQDQ    $0x01, 64(DI), Z17, Z11
+	VAESENC       Z30, Z0, Z0
+	VAESENC       Z30, Z1, Z1
+	VAESENC       Y30, Y2, Y2
+	VAESENC       X30, X7, X7
+	VPCLMULQDQ    $0x10, 64(DI), Z17, Z12
+	VPTERNLOGD    $0x96, Z11, Z12, Z9
+	VPCLMULQDQ    $0x00, 128(DI), Y18, Y11
+	VPCLMULQDQ    $0x11, 128(DI), Y18, Y12
+	VPXORD        Z11, Z8, Z8
+	VMOVDQU64     448(AX), Z31
+	VAESENC       Z31, Z0, Z0
+	VAESENC       Z31, Z1, Z1
+	VAESENC       Y31, Y2, Y2
+	VAESENC       X31, X7, X7
+	VPXORD        Z12, Z10, Z10
+	VPCLMULQDQ    $0x01, 128(DI), Y18, Y11
+	VPCLMULQDQ    $0x10, 128(DI), Y18, Y12
+	VPTERNLOGD    $0x96, Z11, Z12, Z9
+	VPCLMULQDQ    $0x10, gfPoly<>+0(SB), Z8, Z11
+	VMOVDQU64     512(AX), Z31
+	VAESENC       Z31, Z0, Z0
+	VAESENC       Z31, Z1, Z1
+	VAESENC       Y31, Y2, Y2
+	VAESENC       X31, X7, X7
+	VPSHUFD       $0x4e, Z8, Z8
+	VPTERNLOGD    $0x96, Z11, Z8, Z9
+	VPCLMULQDQ    $0x10, gfPoly<>+0(SB), Z9, Z11
+	VPSHUFD       $0x4e, Z9, Z9
+	VPTERNLOGD    $0x96, Z11, Z9, Z10
+	VMOVDQU64     576(AX), Z31
+	VAESENC       Z31, Z0, Z0
+	VAESENC       Z31, Z1, Z1
+	VAESENC       Y31, Y2, Y2
+	VAESENC       X31, X7, X7
+	VEXTRACTI32X4 $0x01, Z10, X11
+	VEXTRACTI32X4 $0x02, Z10, X12
+	VEXTRACTI32X4 $0x03, Z10, X14
+	VPTERNLOGD    $0x96, X11, X12, X14
+	VPXORD        X10, X14, X14
+	VMOVDQU64     640(AX), Z31
+	VAESENCLAST   Z31, Z0, Z0
+	VAESENCLAST   Z31, Z1, Z1
+	VAESENCLAST   Y31, Y2, Y2
+	VAESENCLAST   X31, X7, X7
+	VPXORD        (DX), Z0, Z0
+	VMOVDQU64     Z0, (CX)
+	VPXORD        64(DX), Z1, Z1
+	VMOVDQU64     Z1, 64(CX)
+	VMOVDQU8.Z    128(DX), K2, Z11
+	VPXORD        Z11, Z2, Z2
+	VMOVDQU8      Z2, K2, 128(CX)
+
+	// AES_K(J0) stays in its register: the tag needs no stack round trip.
+	VPSHUFB X15, X14, X14
+	VPXOR   X7, X14, X14
+	VPXOR   (R9), X14, X14
+	VPTEST  X14, X14
+	SETEQ   AL
+	MOVB    AL, ret+56(FP)
+
+	// Scrub the stack copies of AES_K(J0) and (256-bit path) text.
+	VPXOR   X12, X12, X12
+	VMOVDQU X12, 16(SP)
+	VZEROUPPER
+	RET
+
+openAVX512AES128_short3:
+	// AAD, zero padded to one vector, and the powers of H for it and the text.
+	MOVQ          R8, SI
+	MOVQ          $-1, R10
+	BZHIQ         SI, R10, R10
+	KMOVQ         R10, K1
+	VMOVDQU8.Z    (DI), K1, Z19
+	VPSHUFB       Z15, Z19, Z19
+	MOVQ          BX, SI
+	ADDQ          $0x0f, SI
+	ANDQ          $-16, SI
+	LEAQ          1520(AX), DI
+	SUBQ          SI, DI
+	MOVQ          R8, SI
+	ADDQ          $0x0f, SI
+	ANDQ          $-16, SI
+	MOVQ          DI, R8
+	SUBQ          SI, R8
+	SUBQ          $0x00000080, BX
+	MOVQ          $-1, SI
+	BZHIQ         BX, SI, SI
+	KMOVQ         SI, K2
+	VMOVDQU64     (DX), Z16
+	VMOVDQU64     64(DX), Z17
+	VMOVDQU8.Z    128(DX), K2, Z18
+	VPSHUFB       Z15, Z16, Z16
+	VPSHUFB       Z15, Z17, Z17
+	VPSHUFB       Z15, Z18, Z18
+	VPSHUFB       Z15, Z13, Z0
+	VPADDD        inc4<>+0(SB), Z13, Z13
+	VPSHUFB       Z15, Z13, Z1
+	VPADDD        inc4<>+0(SB), Z13, Z13
+	VPSHUFB       Z15, Z13, Z2
+	VPXORD        Z24, Z0, Z0
+	VPXORD        Z24, Z1, Z1
+	VPXORD        Z24, Z2, Z2
+	VPXORD        X24, X7, X7
+	VAESENC       Z25, Z0, Z0
+	VAESENC       Z25, Z1, Z1
+	VAESENC       Z25, Z2, Z2
+	VAESENC       X25, X7, X7
+	VPCLMULQDQ    $0x00, (R8), Z19, Z8
+	VPCLMULQDQ    $0x11, (R8), Z19, Z10
+	VPCLMULQDQ    $0x01, (R8), Z19, Z9
+	VPCLMULQDQ    $0x10, (R8), Z19, Z11
+	VPXORD        Z11, Z9, Z9
+	VAESENC       Z26, Z0, Z0
+	VAESENC       Z26, Z1, Z1
+	VAESENC       Z26, Z2, Z2
+	VAESENC       X26, X7, X7
+	VMOVDQU       (SP), X13
+	VPCLMULQDQ    $0x00, 1520(AX), X13, X11
+	VPCLMULQDQ    $0x11, 1520(AX), X13, X12
+	VPXORD        Z11, Z8, Z8
+	VPXORD        Z12, Z10, Z10
+	VAESENC       Z27, Z0, Z0
+	VAESENC       Z27, Z1, Z1
+	VAESENC       Z27, Z2, Z2
+	VAESENC       X27, X7, X7
+	VPCLMULQDQ    $0x01, 1520(AX), X13, X11
+	VPCLMULQDQ    $0x10, 1520(AX), X13, X12
+	VPTERNLOGD    $0x96, Z11, Z12, Z9
+	VPCLMULQDQ    $0x00, (DI), Z16, Z11
+	VPCLMULQDQ    $0x11, (DI), Z16, Z12
+	VAESENC       Z28, Z0, Z0
+	VAESENC       Z28, Z1, Z1
+	VAESENC       Z28, Z2, Z2
+	VAESENC       X28, X7, X7
+	VPXORD        Z11, Z8, Z8
+	VPXORD        Z12, Z10, Z10
+	VPCLMULQDQ    $0x01, (DI), Z16, Z11
+	VPCLMULQDQ    $0x10, (DI), Z16, Z12
+	VPTERNLOGD    $0x96, Z11, Z12, Z9
+	VAESENC       Z29, Z0, Z0
+	VAESENC       Z29, Z1, Z1
+	VAESENC       Z29, Z2, Z2
+	VAESENC       X29, X7, X7
+	VPCLMULQDQ    $0x00, 64(DI), Z17, Z11
+	VPCLMULQDQ    $0x11, 64(DI), Z17, Z12
+	VPXORD        Z11, Z8, Z8
+	VPXORD        Z12, Z10, Z10
+	VPCLMULQDQ    $0x01, 64(DI), Z17, Z11
+	VAESENC       Z30, Z0, Z0
+	VAESENC       Z30, Z1, Z1
+	VAESENC       Z30, Z2, Z2
+	VAESENC       X30, X7, X7
+	VPCLMULQDQ    $0x10, 64(DI), Z17, Z12
+	VPTERNLOGD    $0x96, Z11, Z12, Z9
+	VPCLMULQDQ    $0x00, 128(DI), Z18, Z11
+	VPCLMULQDQ    $0x11, 128(DI), Z18, Z12
+	VPXORD        Z11, Z8, Z8
+	VMOVDQU64     448(AX), Z31
+	VAESENC       Z31, Z0, Z0
+	VAESENC       Z31, Z1, Z1
+	VAESENC       Z31, Z2, Z2
+	VAESENC       X31, X7, X7
+	VPXORD        Z12, Z10, Z10
+	VPCLMULQDQ    $0x01, 128(DI), Z18, Z11
+	VPCLMULQDQ    $0x10, 128(DI), Z18, Z12
+	VPTERNLOGD    $0x96, Z11, Z12, Z9
+	VPCLMULQDQ    $0x10, gfPoly<>+0(SB), Z8, Z11
+	VMOVDQU64     512(AX), Z31
+	VAESENC       Z31, Z0, Z0
+	VAESENC       Z31, Z1, Z1
+	VAESENC       Z31, Z2, Z2
+	VAESENC       X31, X7, X7
+	VPSHUFD       $0x4e, Z8, Z8
+	VPTERNLOGD    $0x96, Z11, Z8, Z9
+	VPCLMULQDQ    $0x10, gfPoly<>+0(SB), Z9, Z11
+	VPSHUFD       $0x4e, Z9, Z9
+	VPTERNLOGD    $0x96, Z11, Z9, Z10
+	VMOVDQU64     576(AX), Z31
+	VAESENC       Z31, Z0, Z0
+	VAESENC       Z31, Z1, Z1
+	VAESENC       Z31, Z2, Z2
+	VAESENC       X31, X7, X7
+	VEXTRACTI32X4 $0x01, Z10, X11
+	VEXTRACTI32X4 $0x02, Z10, X12
+	VEXTRACTI32X4 $0x03, Z10, X14
+	VPTERNLOGD    $0x96, X11, X12, X14
+	VPXORD        X10, X14, X14
+	VMOVDQU64     640(AX), Z31
+	VAESENCLAST   Z31, Z0, Z0
+	VAESENCLAST   Z31, Z1, Z1
+	VAESENCLAST   Z31, Z2, Z2
+	VAESENCLAST   X31, X7, X7
+	VPXORD        (DX), Z0, Z0
+	VMOVDQU64     Z0, (CX)
+	VPXORD        64(DX), Z1, Z1
+	VMOVDQU64     Z1, 64(CX)
+	VMOVDQU8.Z    128(DX), K2, Z11
+	VPXORD        Z11, Z2, Z2
+	VMOVDQU8      Z2, K2, 128(CX)
+
+	// AES_K(J0) stays in its register: the tag needs no stack round trip.
+	VPSHUFB X15, X14, X14
+	VPXOR   X7, X14, X14
+	VPXOR   (R9), X14, X14
+	VPTEST  X14, X14
+	SETEQ   AL
+	MOVB    AL, ret+56(FP)
+
+	// Scrub the stack copies of AES_K(J0) and (256-bit path) text.
+	VPXOR   X12, X12, X12
+	VMOVDQU X12, 16(SP)
+	VZEROUPPER
+	RET
+
+openAVX512AES128_short4h:
+	// AAD, zero padded to one vector, and the powers of H for it and the text.
+	MOVQ          R8, SI
+	MOVQ          $-1, R10
+	BZHIQ         SI, R10, R10
+	KMOVQ         R10, K1
+	VMOVDQU8.Z    (DI), K1, Z20
+	VPSHUFB       Z15, Z20, Z20
+	MOVQ          BX, SI
+	ADDQ          $0x0f, SI
+	ANDQ          $-16, SI
+	LEAQ          1520(AX), DI
+	SUBQ          SI, DI
+	MOVQ          R8, SI
+	ADDQ          $0x0f, SI
+	ANDQ          $-16, SI
+	MOVQ          DI, R8
+	SUBQ          SI, R8
+	SUBQ          $0x000000c0, BX
+	MOVQ          $-1, SI
+	BZHIQ         BX, SI, SI
+	KMOVQ         SI, K2
+	VMOVDQU64     (DX), Z16
+	VMOVDQU64     64(DX), Z17
+	VMOVDQU64     128(DX), Z18
+	VMOVDQU8.Z    192(DX), K2, Y19
+	VPSHUFB       Z15, Z16, Z16
+	VPSHUFB       Z15, Z17, Z17
+	VPSHUFB       Z15, Z18, Z18
+	VPSHUFB       Y15, Y19, Y19
+	VPSHUFB       Z15, Z13, Z0
+	VPADDD        inc4<>+0(SB), Z13, Z13
+	VPSHUFB       Z15, Z13, Z1
+	VPADDD        inc4<>+0(SB), Z13, Z13
+	VPSHUFB       Z15, Z13, Z2
+	VPADDD        inc4<>+0(SB), Z13, Z13
+	VPSHUFB       Z15, Z13, Z3
+	VPXORD        Z24, Z0, Z0
+	VPXORD        Z24, Z1, Z1
+	VPXORD        Z24, Z2, Z2
+	VPXORD        Y24, Y3, Y3
+	VPXORD        X24, X7, X7
+	VAESENC       Z25, Z0, Z0
+	VAESENC       Z25, Z1, Z1
+	VAESENC       Z25, Z2, Z2
+	VAESENC       Y25, Y3, Y3
+	VAESENC       X25, X7, X7
+	VPCLMULQDQ    $0x00, (R8), Z20, Z8
+	VPCLMULQDQ    $0x11, (R8), Z20, Z10
+	VPCLMULQDQ    $0x01, (R8), Z20, Z9
+	VPCLMULQDQ    $0x10, (R8), Z20, Z11
+	VPXORD        Z11, Z9, Z9
+	VAESENC       Z26, Z0, Z0
+	VAESENC       Z26, Z1, Z1
+	VAESENC       Z26, Z2, Z2
+	VAESENC       Y26, Y3, Y3
+	VAESENC       X26, X7, X7
+	VMOVDQU       (SP), X13
+	VPCLMULQDQ    $0x00, 1520(AX), X13, X11
+	VPCLMULQDQ    $0x11, 1520(AX), X13, X12
+	VPXORD        Z11, Z8, Z8
+	VPXORD        Z12, Z10, Z10
+	VPCLMULQDQ    $0x01, 1520(AX), X13, X11
+	VAESENC       Z27, Z0, Z0
+	VAESENC       Z27, Z1, Z1
+	VAESENC       Z27, Z2, Z2
+	VAESENC       Y27, Y3, Y3
+	VAESENC       X27, X7, X7
+	VPCLMULQDQ    $0x10, 1520(AX), X13, X12
+	VPTERNLOGD    $0x96, Z11, Z12, Z9
+	VPCLMULQDQ    $0x00, (DI), Z16, Z11
+	VPCLMULQDQ    $0x11, (DI), Z16, Z12
+	VPXORD        Z11, Z8, Z8
+	VPXORD        Z12, Z10, Z10
+	VAESENC       Z28, Z0, Z0
+	VAESENC       Z28, Z1, Z1
+	VAESENC       Z28, Z2, Z2
+	VAESENC       Y28, Y3, Y3
+	VAESENC       X28, X7, X7
+	VPCLMULQDQ    $0x01, (DI), Z16, Z11
+	VPCLMULQDQ    $0x10, (DI), Z16, Z12
+	VPTERNLOGD    $0x96, Z11, Z12, Z9
+	VPCLMULQDQ    $0x00, 64(DI), Z17, Z11
+	VPCLMULQDQ    $0x11, 64(DI), Z17, Z12
+	VPXORD        Z11, Z8, Z8
+	VAESENC       Z29, Z0, Z0
+	VAESENC       Z29, Z1, Z1
+	VAESENC       Z29, Z2, Z2
+	VAESENC       Y29, Y3, Y3
+	VAESENC       X29, X7, X7
+	VPXORD        Z12, Z10, Z10
+	VPCLMULQDQ    $0x01, 64(DI), Z17, Z11
+	VPCLMULQDQ    $0x10, 64(DI), Z17, Z12
+	VPTERNLOGD    $0x96, Z11, Z12, Z9
+	VPCLMULQDQ    $0x00, 128(DI), Z18, Z11
+	VAESENC       Z30, Z0, Z0
+	VAESENC       Z30, Z1, Z1
+	VAESENC       Z30, Z2, Z2
+	VAESENC       Y30, Y3, Y3
+	VAESENC       X30, X7, X7
+	VPCLMULQDQ    $0x11, 128(DI), Z18, Z12
+	VPXORD        Z11, Z8, Z8
+	VPXORD        Z12, Z10, Z10
+	VPCLMULQDQ    $0x01, 128(DI), Z18, Z11
+	VPCLMULQDQ    $0x10, 128(DI), Z18, Z12
+	VPTERNLOGD    $0x96, Z11, Z12, Z9
+	VMOVDQU64     448(AX), Z31
+	VAESENC       Z31, Z0, Z0
+	VAESENC       Z31, Z1, Z1
+	VAESENC       Z31, Z2, Z2
+	VAESENC       Y31, Y3, Y3
+	VAESENC       X31, X7, X7
+	VPCLMULQDQ    $0x00, 192(DI), Y19, Y11
+	VPCLMULQDQ    $0x11, 192(DI), Y19, Y12
+	VPXORD        Z11, Z8, Z8
+	VPXORD        Z12, Z10, Z10
+	VPCLMULQDQ    $0x01, 192(DI), Y19, Y11
+	VPCLMULQDQ    $0x10, 192(DI), Y19, Y12
+	VMOVDQU64     512(AX), Z31
+	VAESENC       Z31, Z0, Z0
+	VAESENC       Z31, Z1, Z1
+	VAESENC       Z31, Z2, Z2
+	VAESENC       Y31, Y3, Y3
+	VAESENC       X31, X7, X7
+	VPTERNLOGD    $0x96, Z11, Z12, Z9
+	VPCLMULQDQ    $0x10, gfPoly<>+0(SB), Z8, Z11
+	VPSHUFD       $0x4e, Z8, Z8
+	VPTERNLOGD    $0x96, Z11, Z8, Z9
+	VPCLMULQDQ    $0x10, gfPoly<>+0(SB), Z9, Z11
+	VPSHUFD       $0x4e, Z9, Z9
+	VMOVDQU64     576(AX), Z31
+	VAESENC       Z31, Z0, Z0
+	VAESENC       Z31, Z1, Z1
+	VAESENC       Z31, Z2, Z2
+	VAESENC       Y31, Y3, Y3
+	VAESENC       X31, X7, X7
+	VPTERNLOGD    $0x96, Z11, Z9, Z10
+	VEXTRACTI32X4 $0x01, Z10, X11
+	VEXTRACTI32X4 $0x02, Z10, X12
+	VEXTRACTI32X4 $0x03, Z10, X14
+	VPTERNLOGD    $0x96, X11, X12, X14
+	VPXORD        X10, X14, X14
+	VMOVDQU64     640(AX), Z31
+	VAESENCLAST   Z31, Z0, Z0
+	VAESENCLAST   Z31, Z1, Z1
+	VAESENCLAST   Z31, Z2, Z2
+	VAESENCLAST   Y31, Y3, Y3
+	VAESENCLAST   X31, X7, X7
+	VPXORD        (DX), Z0, Z0
+	VMOVDQU64     Z0, (CX)
+	VPXORD        64(DX), Z1, Z1
+	VMOVDQU64     Z1, 64(CX)
+	VPXORD        128(DX), Z2, Z2
+	VMOVDQU64     Z2, 128(CX)
+	VMOVDQU8.Z    192(DX), K2, Z11
+	VPXORD        Z11, Z3, Z3
+	VMOVDQU8      Z3, K2, 192(CX)
+
+	// AES_K(J0) stays in its register: the tag needs no stack round trip.
+	VPSHUFB X15, X14, X14
+	VPXOR   X7, X14, X14
+	VPXOR   (R9), X14, X14
+	VPTEST  X14, X14
+	SETEQ   AL
+	MOVB    AL, ret+56(FP)
+
+	// Scrub the stack copies of AES_K(J0) and (256-bit path) text.
+	VPXOR   X12, X12, X12
+	VMOVDQU X12, 16(SP)
+	VZEROUPPER
+	RET
+
+openAVX512AES128_short4:
+	// AAD, zero padded to one vector, and the powers of H for it and the text.
+	MOVQ          R8, SI
+	MOVQ          $-1, R10
+	BZHIQ         SI, R10, R10
+	KMOVQ         R10, K1
+	VMOVDQU8.Z    (DI), K1, Z20
+	VPSHUFB       Z15, Z20, Z20
+	MOVQ          BX, SI
+	ADDQ          $0x0f, SI
+	ANDQ          $-16, SI
+	LEAQ          1520(AX), DI
+	SUBQ          SI, DI
+	MOVQ          R8, SI
+	ADDQ          $0x0f, SI
+	ANDQ          $-16, SI
+	MOVQ          DI, R8
+	SUBQ          SI, R8
+	SUBQ          $0x000000c0, BX
+	MOVQ          $-1, SI
+	BZHIQ         BX, SI, SI
+	KMOVQ         SI, K2
+	VMOVDQU64     (DX), Z16
+	VMOVDQU64     64(DX), Z17
+	VMOVDQU64     128(DX), Z18
+	VMOVDQU8.Z    192(DX), K2, Z19
+	VPSHUFB       Z15, Z16, Z16
+	VPSHUFB       Z15, Z17, Z17
+	VPSHUFB       Z15, Z18, Z18
+	VPSHUFB       Z15, Z19, Z19
+	VPSHUFB       Z15, Z13, Z0
+	VPADDD        inc4<>+0(SB), Z13, Z13
+	VPSHUFB       Z15, Z13, Z1
+	VPADDD        inc4<>+0(SB), Z13, Z13
+	VPSHUFB       Z15, Z13, Z2
+	VPADDD        inc4<>+0(SB), Z13, Z13
+	VPSHUFB       Z15, Z13, Z3
+	VPXORD        Z24, Z0, Z0
+	VPXORD        Z24, Z1, Z1
+	VPXORD        Z24, Z2, Z2
+	VPXORD        Z24, Z3, Z3
+	VPXORD        X24, X7, X7
+	VAESENC       Z25, Z0, Z0
+	VAESENC       Z25, Z1, Z1
+	VAESENC       Z25, Z2, Z2
+	VAESENC       Z25, Z3, Z3
+	VAESENC       X25, X7, X7
+	VPCLMULQDQ    $0x00, (R8), Z20, Z8
+	VPCLMULQDQ    $0x11, (R8), Z20, Z10
+	VPCLMULQDQ    $0x01, (R8), Z20, Z9
+	VPCLMULQDQ    $0x10, (R8), Z20, Z11
+	VPXORD        Z11, Z9, Z9
+	VAESENC       Z26, Z0, Z0
+	VAESENC       Z26, Z1, Z1
+	VAESENC       Z26, Z2, Z2
+	VAESENC       Z26, Z3, Z3
+	VAESENC       X26, X7, X7
+	VMOVDQU       (SP), X13
+	VPCLMULQDQ    $0x00, 1520(AX), X13, X11
+	VPCLMULQDQ    $0x11, 1520(AX), X13, X12
+	VPXORD        Z11, Z8, Z8
+	VPXORD        Z12, Z10, Z10
+	VPCLMULQDQ    $0x01, 1520(AX), X13, X11
+	VAESENC       Z27, Z0, Z0
+	VAESENC       Z27, Z1, Z1
+	VAESENC       Z27, Z2, Z2
+	VAESENC       Z27, Z3, Z3
+	VAESENC       X27, X7, X7
+	VPCLMULQDQ    $0x10, 1520(AX), X13, X12
+	VPTERNLOGD    $0x96, Z11, Z12, Z9
+	VPCLMULQDQ    $0x00, (DI), Z16, Z11
+	VPCLMULQDQ    $0x11, (DI), Z16, Z12
+	VPXORD        Z11, Z8, Z8
+	VPXORD        Z12, Z10, Z10
+	VAESENC       Z28, Z0, Z0
+	VAESENC       Z28, Z1, Z1
+	VAESENC       Z28, Z2, Z2
+	VAESENC       Z28, Z3, Z3
+	VAESENC       X28, X7, X7
+	VPCLMULQDQ    $0x01, (DI), Z16, Z11
+	VPCLMULQDQ    $0x10, (DI), Z16, Z12
+	VPTERNLOGD    $0x96, Z11, Z12, Z9
+	VPCLMULQDQ    $0x00, 64(DI), Z17, Z11
+	VPCLMULQDQ    $0x11, 64(DI), Z17, Z12
+	VPXORD        Z11, Z8, Z8
+	VAESENC       Z29, Z0, Z0
+	VAESENC       Z29, Z1, Z1
+	VAESENC       Z29, Z2, Z2
+	VAESENC       Z29, Z3, Z3
+	VAESENC       X29, X7, X7
+	VPXORD        Z12, Z10, Z10
+	VPCLMULQDQ    $0x01, 64(DI), Z17, Z11
+	VPCLMULQDQ    $0x10, 64(DI), Z17, Z12
+	VPTERNLOGD    $0x96, Z11, Z12, Z9
+	VPCLMULQDQ    $0x00, 128(DI), Z18, Z11
+	VAESENC       Z30, Z0, Z0
+	VAESENC       Z30, Z1, Z1
+	VAESENC       Z30, Z2, Z2
+	VAESENC       Z30, Z3, Z3
+	VAESENC       X30, X7, X7
+	VPCLMULQDQ    $0x11, 128(DI), Z18, Z12
+	VPXORD        Z11, Z8, Z8
+	VPXORD        Z12, Z10, Z10
+	VPCLMULQDQ    $0x01, 128(DI), Z18, Z11
+	VPCLMULQDQ    $0x10, 128(DI), Z18, Z12
+	VPTERNLOGD    $0x96, Z11, Z12, Z9
+	VMOVDQU64     448(AX), Z31
+	VAESENC       Z31, Z0, Z0
+	VAESENC       Z31, Z1, Z1
+	VAESENC       Z31, Z2, Z2
+	VAESENC       Z31, Z3, Z3
+	VAESENC       X31, X7, X7
+	VPCLMULQDQ    $0x00, 192(DI), Z19, Z11
+	VPCLMULQDQ    $0x11, 192(DI), Z19, Z12
+	VPXORD        Z11, Z8, Z8
+	VPXORD        Z12, Z10, Z10
+	VPCLMULQDQ    $0x01, 192(DI), Z19, Z11
+	VPCLMULQDQ    $0x10, 192(DI), Z19, Z12
+	VMOVDQU64     512(AX), Z31
+	VAESENC       Z31, Z0, Z0
+	VAESENC       Z31, Z1, Z1
+	VAESENC       Z31, Z2, Z2
+	VAESENC       Z31, Z3, Z3
+	VAESENC       X31, X7, X7
+	VPTERNLOGD    $0x96, Z11, Z12, Z9
+	VPCLMULQDQ    $0x10, gfPoly<>+0(SB), Z8, Z11
+	VPSHUFD       $0x4e, Z8, Z8
+	VPTERNLOGD    $0x96, Z11, Z8, Z9
+	VPCLMULQDQ    $0x10, gfPoly<>+0(SB), Z9, Z11
+	VPSHUFD       $0x4e, Z9, Z9
+	VMOVDQU64     576(AX), Z31
+	VAESENC       Z31, Z0, Z0
+	VAESENC       Z31, Z1, Z1
+	VAESENC       Z31, Z2, Z2
+	VAESENC       Z31, Z3, Z3
+	VAESENC       X31, X7, X7
+	VPTERNLOGD    $0x96, Z11, Z9, Z10
+	VEXTRACTI32X4 $0x01, Z10, X11
+	VEXTRACTI32X4 $0x02, Z10, X12
+	VEXTRACTI32X4 $0x03, Z10, X14
+	VPTERNLOGD    $0x96, X11, X12, X14
+	VPXORD        X10, X14, X14
+	VMOVDQU64     640(AX), Z31
+	VAESENCLAST   Z31, Z0, Z0
+	VAESENCLAST   Z31, Z1, Z1
+	VAESENCLAST   Z31, Z2, Z2
+	VAESENCLAST   Z31, Z3, Z3
+	VAESENCLAST   X31, X7, X7
+	VPXORD        (DX), Z0, Z0
+	VMOVDQU64     Z0, (CX)
+	VPXORD        64(DX), Z1, Z1
+	VMOVDQU64     Z1, 64(CX)
+	VPXORD        128(DX), Z2, Z2
+	VMOVDQU64     Z2, 128(CX)
+	VMOVDQU8.Z    192(DX), K2, Z11
+	VPXORD        Z11, Z3, Z3
+	VMOVDQU8      Z3, K2, 192(CX)
+
+	// AES_K(J0) stays in its register: the tag needs no stack round trip.
+	VPSHUFB X15, X14, X14
+	VPXOR   X7, X14, X14
+	VPXOR   (R9), X14, X14
+	VPTEST  X14, X14
+	SETEQ   AL
+	MOVB    AL, ret+56(FP)
+
+	// Scrub the stack copies of AES_K(J0) and (256-bit path) text.
+	VPXOR   X12, X12, X12
+	VMOVDQU X12, 16(SP)
+	VZEROUPPER
+	RET
+
 // func sealAVX512AES256(ks *byte, dst *byte, src *byte, n int, nonce *byte, aad *byte, aadLen int)
-// Requires: AVX, AVX512BW, AVX512F, AVX512VL, BMI2, CMOV
+// Requires: AVX, AVX2, AVX512BW, AVX512F, AVX512VL, BMI2, CMOV
 TEXT ·sealAVX512AES256(SB), NOSPLIT, $32-56
 	MOVQ ks+0(FP), AX
 	MOVQ dst+8(FP), CX
@@ -5442,35 +7650,12 @@ TEXT ·sealAVX512AES256(SB), NOSPLIT, $32-56
 	VMOVDQU64 320(AX), Z29
 	VMOVDQU64 384(AX), Z30
 
-	// J0 = nonce || 0^31 || 1, and AES_K(J0).
-	VMOVQ       (SI), X13
-	VPINSRD     $0x02, 8(SI), X13, X13
-	VPOR        ctrOne<>+0(SB), X13, X13
-	VMOVDQA     X13, X11
-	VPXORD      X24, X11, X11
-	VAESENC     X25, X11, X11
-	VAESENC     X26, X11, X11
-	VAESENC     X27, X11, X11
-	VAESENC     X28, X11, X11
-	VAESENC     X29, X11, X11
-	VAESENC     X30, X11, X11
-	VMOVDQU64   448(AX), X31
-	VAESENC     X31, X11, X11
-	VMOVDQU64   512(AX), X31
-	VAESENC     X31, X11, X11
-	VMOVDQU64   576(AX), X31
-	VAESENC     X31, X11, X11
-	VMOVDQU64   640(AX), X31
-	VAESENC     X31, X11, X11
-	VMOVDQU64   704(AX), X31
-	VAESENC     X31, X11, X11
-	VMOVDQU64   768(AX), X31
-	VAESENC     X31, X11, X11
-	VMOVDQU64   832(AX), X31
-	VAESENC     X31, X11, X11
-	VMOVDQU64   896(AX), X31
-	VAESENCLAST X31, X11, X11
-	VMOVDQU     X11, 16(SP)
+	// J0 = nonce || 0^31 || 1, kept in the last AES state register
+	// until it is encrypted.
+	VMOVQ   (SI), X13
+	VPINSRD $0x02, 8(SI), X13, X13
+	VPOR    ctrOne<>+0(SB), X13, X13
+	VMOVDQA X13, X7
 
 	// Counter blocks inc32(J0)+k, kept little-endian so VPADDD increments them.
 	VPSHUFB    X15, X13, X13
@@ -5478,9 +7663,60 @@ TEXT ·sealAVX512AES256(SB), NOSPLIT, $32-56
 	VPADDD     laneInc512<>+0(SB), Z13, Z13
 	VPXOR      X14, X14, X14
 
-	// A short text (one tail, no full chunk) has its keystream started
-	// before the AAD is hashed, so that the hashing runs during the AES
-	// latency; small is set for that case.
+	// A text of 1..shortMax bytes with at most 64 bytes of AAD takes the
+	// short path (see short).
+	TESTQ BX, BX
+	JZ    sealAVX512AES256_long
+	CMPQ  BX, $0x00000100
+	JA    sealAVX512AES256_long
+	CMPQ  R8, $0x40
+	JA    sealAVX512AES256_long
+	CMPQ  BX, $0x00000020
+	JBE   sealAVX512AES256_short1h
+	CMPQ  BX, $0x00000040
+	JBE   sealAVX512AES256_short1
+	CMPQ  BX, $0x00000060
+	JBE   sealAVX512AES256_short2h
+	CMPQ  BX, $0x00000080
+	JBE   sealAVX512AES256_short2
+	CMPQ  BX, $0x000000a0
+	JBE   sealAVX512AES256_short3h
+	CMPQ  BX, $0x000000c0
+	JBE   sealAVX512AES256_short3
+	CMPQ  BX, $0x000000e0
+	JBE   sealAVX512AES256_short4h
+	JMP   sealAVX512AES256_short4
+
+sealAVX512AES256_long:
+	// AES_K(J0).
+	VPXORD      X24, X7, X7
+	VAESENC     X25, X7, X7
+	VAESENC     X26, X7, X7
+	VAESENC     X27, X7, X7
+	VAESENC     X28, X7, X7
+	VAESENC     X29, X7, X7
+	VAESENC     X30, X7, X7
+	VMOVDQU64   448(AX), X31
+	VAESENC     X31, X7, X7
+	VMOVDQU64   512(AX), X31
+	VAESENC     X31, X7, X7
+	VMOVDQU64   576(AX), X31
+	VAESENC     X31, X7, X7
+	VMOVDQU64   640(AX), X31
+	VAESENC     X31, X7, X7
+	VMOVDQU64   704(AX), X31
+	VAESENC     X31, X7, X7
+	VMOVDQU64   768(AX), X31
+	VAESENC     X31, X7, X7
+	VMOVDQU64   832(AX), X31
+	VAESENC     X31, X7, X7
+	VMOVDQU64   896(AX), X31
+	VAESENCLAST X31, X7, X7
+	VMOVDQU     X7, 16(SP)
+
+	// A text of one tail and no full chunk that the short path does not
+	// take has its keystream started before the AAD is hashed, so that the
+	// hashing runs during the AES latency; small is set for that case.
 	XORQ  SI, SI
 	TESTQ BX, BX
 	JZ    sealAVX512AES256_aad
@@ -7556,8 +9792,1218 @@ sealAVX512AES256_final:
 	VZEROUPPER
 	RET
 
+sealAVX512AES256_short1h:
+	// AAD, zero padded to one vector, and the powers of H for it and the text.
+	MOVQ        R8, SI
+	MOVQ        $-1, R10
+	BZHIQ       SI, R10, R10
+	KMOVQ       R10, K1
+	VMOVDQU8.Z  (DI), K1, Z17
+	VPSHUFB     Z15, Z17, Z17
+	MOVQ        BX, SI
+	ADDQ        $0x0f, SI
+	ANDQ        $-16, SI
+	LEAQ        1520(AX), DI
+	SUBQ        SI, DI
+	MOVQ        R8, SI
+	ADDQ        $0x0f, SI
+	ANDQ        $-16, SI
+	MOVQ        DI, R8
+	SUBQ        SI, R8
+	MOVQ        $-1, SI
+	BZHIQ       BX, SI, SI
+	KMOVQ       SI, K2
+	VPSHUFB     Z15, Z13, Z0
+	VPXORD      Y24, Y0, Y0
+	VPXORD      X24, X7, X7
+	VAESENC     Y25, Y0, Y0
+	VAESENC     X25, X7, X7
+	VPCLMULQDQ  $0x00, (R8), Z17, Z8
+	VAESENC     Y26, Y0, Y0
+	VAESENC     X26, X7, X7
+	VPCLMULQDQ  $0x11, (R8), Z17, Z10
+	VAESENC     Y27, Y0, Y0
+	VAESENC     X27, X7, X7
+	VPCLMULQDQ  $0x01, (R8), Z17, Z9
+	VAESENC     Y28, Y0, Y0
+	VAESENC     X28, X7, X7
+	VPCLMULQDQ  $0x10, (R8), Z17, Z11
+	VAESENC     Y29, Y0, Y0
+	VAESENC     X29, X7, X7
+	VPXORD      Z11, Z9, Z9
+	VAESENC     Y30, Y0, Y0
+	VAESENC     X30, X7, X7
+	VMOVDQU     (SP), X13
+	VMOVDQU64   448(AX), Z31
+	VAESENC     Y31, Y0, Y0
+	VAESENC     X31, X7, X7
+	VPCLMULQDQ  $0x00, 1520(AX), X13, X11
+	VMOVDQU64   512(AX), Z31
+	VAESENC     Y31, Y0, Y0
+	VAESENC     X31, X7, X7
+	VPCLMULQDQ  $0x11, 1520(AX), X13, X12
+	VMOVDQU64   576(AX), Z31
+	VAESENC     Y31, Y0, Y0
+	VAESENC     X31, X7, X7
+	VPXORD      Z11, Z8, Z8
+	VMOVDQU64   640(AX), Z31
+	VAESENC     Y31, Y0, Y0
+	VAESENC     X31, X7, X7
+	VPXORD      Z12, Z10, Z10
+	VMOVDQU64   704(AX), Z31
+	VAESENC     Y31, Y0, Y0
+	VAESENC     X31, X7, X7
+	VPCLMULQDQ  $0x01, 1520(AX), X13, X11
+	VMOVDQU64   768(AX), Z31
+	VAESENC     Y31, Y0, Y0
+	VAESENC     X31, X7, X7
+	VPCLMULQDQ  $0x10, 1520(AX), X13, X12
+	VMOVDQU64   832(AX), Z31
+	VAESENC     Y31, Y0, Y0
+	VAESENC     X31, X7, X7
+	VPTERNLOGD  $0x96, Z11, Z12, Z9
+	VMOVDQU64   896(AX), Z31
+	VAESENCLAST Y31, Y0, Y0
+	VAESENCLAST X31, X7, X7
+	VMOVDQU8.Z  (DX), K2, Z11
+	VPXORD      Z11, Z0, Z0
+	VMOVDQU8    Z0, K2, (CX)
+
+	// Zero the ciphertext past n for GHASH.
+	VMOVDQU8.Z    Z0, K2, Z0
+	VPSHUFB       Y15, Y0, Y16
+	VPCLMULQDQ    $0x00, (DI), Y16, Y11
+	VPCLMULQDQ    $0x11, (DI), Y16, Y12
+	VPXORD        Z11, Z8, Z8
+	VPXORD        Z12, Z10, Z10
+	VPCLMULQDQ    $0x01, (DI), Y16, Y11
+	VPCLMULQDQ    $0x10, (DI), Y16, Y12
+	VPTERNLOGD    $0x96, Z11, Z12, Z9
+	VPCLMULQDQ    $0x10, gfPoly<>+0(SB), Z8, Z11
+	VPSHUFD       $0x4e, Z8, Z8
+	VPTERNLOGD    $0x96, Z11, Z8, Z9
+	VPCLMULQDQ    $0x10, gfPoly<>+0(SB), Z9, Z11
+	VPSHUFD       $0x4e, Z9, Z9
+	VPTERNLOGD    $0x96, Z11, Z9, Z10
+	VEXTRACTI32X4 $0x01, Z10, X11
+	VEXTRACTI32X4 $0x02, Z10, X12
+	VEXTRACTI32X4 $0x03, Z10, X14
+	VPTERNLOGD    $0x96, X11, X12, X14
+	VPXORD        X10, X14, X14
+
+	// AES_K(J0) stays in its register: the tag needs no stack round trip.
+	VPSHUFB X15, X14, X14
+	VPXOR   X7, X14, X14
+	VMOVDQU X14, (R9)
+
+	// Scrub the stack copies of AES_K(J0) and (256-bit path) text.
+	VPXOR   X12, X12, X12
+	VMOVDQU X12, 16(SP)
+	VZEROUPPER
+	RET
+
+sealAVX512AES256_short1:
+	// AAD, zero padded to one vector, and the powers of H for it and the text.
+	MOVQ        R8, SI
+	MOVQ        $-1, R10
+	BZHIQ       SI, R10, R10
+	KMOVQ       R10, K1
+	VMOVDQU8.Z  (DI), K1, Z17
+	VPSHUFB     Z15, Z17, Z17
+	MOVQ        BX, SI
+	ADDQ        $0x0f, SI
+	ANDQ        $-16, SI
+	LEAQ        1520(AX), DI
+	SUBQ        SI, DI
+	MOVQ        R8, SI
+	ADDQ        $0x0f, SI
+	ANDQ        $-16, SI
+	MOVQ        DI, R8
+	SUBQ        SI, R8
+	MOVQ        $-1, SI
+	BZHIQ       BX, SI, SI
+	KMOVQ       SI, K2
+	VPSHUFB     Z15, Z13, Z0
+	VPXORD      Z24, Z0, Z0
+	VPXORD      X24, X7, X7
+	VAESENC     Z25, Z0, Z0
+	VAESENC     X25, X7, X7
+	VPCLMULQDQ  $0x00, (R8), Z17, Z8
+	VAESENC     Z26, Z0, Z0
+	VAESENC     X26, X7, X7
+	VPCLMULQDQ  $0x11, (R8), Z17, Z10
+	VAESENC     Z27, Z0, Z0
+	VAESENC     X27, X7, X7
+	VPCLMULQDQ  $0x01, (R8), Z17, Z9
+	VAESENC     Z28, Z0, Z0
+	VAESENC     X28, X7, X7
+	VPCLMULQDQ  $0x10, (R8), Z17, Z11
+	VAESENC     Z29, Z0, Z0
+	VAESENC     X29, X7, X7
+	VPXORD      Z11, Z9, Z9
+	VAESENC     Z30, Z0, Z0
+	VAESENC     X30, X7, X7
+	VMOVDQU     (SP), X13
+	VMOVDQU64   448(AX), Z31
+	VAESENC     Z31, Z0, Z0
+	VAESENC     X31, X7, X7
+	VPCLMULQDQ  $0x00, 1520(AX), X13, X11
+	VMOVDQU64   512(AX), Z31
+	VAESENC     Z31, Z0, Z0
+	VAESENC     X31, X7, X7
+	VPCLMULQDQ  $0x11, 1520(AX), X13, X12
+	VMOVDQU64   576(AX), Z31
+	VAESENC     Z31, Z0, Z0
+	VAESENC     X31, X7, X7
+	VPXORD      Z11, Z8, Z8
+	VMOVDQU64   640(AX), Z31
+	VAESENC     Z31, Z0, Z0
+	VAESENC     X31, X7, X7
+	VPXORD      Z12, Z10, Z10
+	VMOVDQU64   704(AX), Z31
+	VAESENC     Z31, Z0, Z0
+	VAESENC     X31, X7, X7
+	VPCLMULQDQ  $0x01, 1520(AX), X13, X11
+	VMOVDQU64   768(AX), Z31
+	VAESENC     Z31, Z0, Z0
+	VAESENC     X31, X7, X7
+	VPCLMULQDQ  $0x10, 1520(AX), X13, X12
+	VMOVDQU64   832(AX), Z31
+	VAESENC     Z31, Z0, Z0
+	VAESENC     X31, X7, X7
+	VPTERNLOGD  $0x96, Z11, Z12, Z9
+	VMOVDQU64   896(AX), Z31
+	VAESENCLAST Z31, Z0, Z0
+	VAESENCLAST X31, X7, X7
+	VMOVDQU8.Z  (DX), K2, Z11
+	VPXORD      Z11, Z0, Z0
+	VMOVDQU8    Z0, K2, (CX)
+
+	// Zero the ciphertext past n for GHASH.
+	VMOVDQU8.Z    Z0, K2, Z0
+	VPSHUFB       Z15, Z0, Z16
+	VPCLMULQDQ    $0x00, (DI), Z16, Z11
+	VPCLMULQDQ    $0x11, (DI), Z16, Z12
+	VPXORD        Z11, Z8, Z8
+	VPXORD        Z12, Z10, Z10
+	VPCLMULQDQ    $0x01, (DI), Z16, Z11
+	VPCLMULQDQ    $0x10, (DI), Z16, Z12
+	VPTERNLOGD    $0x96, Z11, Z12, Z9
+	VPCLMULQDQ    $0x10, gfPoly<>+0(SB), Z8, Z11
+	VPSHUFD       $0x4e, Z8, Z8
+	VPTERNLOGD    $0x96, Z11, Z8, Z9
+	VPCLMULQDQ    $0x10, gfPoly<>+0(SB), Z9, Z11
+	VPSHUFD       $0x4e, Z9, Z9
+	VPTERNLOGD    $0x96, Z11, Z9, Z10
+	VEXTRACTI32X4 $0x01, Z10, X11
+	VEXTRACTI32X4 $0x02, Z10, X12
+	VEXTRACTI32X4 $0x03, Z10, X14
+	VPTERNLOGD    $0x96, X11, X12, X14
+	VPXORD        X10, X14, X14
+
+	// AES_K(J0) stays in its register: the tag needs no stack round trip.
+	VPSHUFB X15, X14, X14
+	VPXOR   X7, X14, X14
+	VMOVDQU X14, (R9)
+
+	// Scrub the stack copies of AES_K(J0) and (256-bit path) text.
+	VPXOR   X12, X12, X12
+	VMOVDQU X12, 16(SP)
+	VZEROUPPER
+	RET
+
+sealAVX512AES256_short2h:
+	// AAD, zero padded to one vector, and the powers of H for it and the text.
+	MOVQ        R8, SI
+	MOVQ        $-1, R10
+	BZHIQ       SI, R10, R10
+	KMOVQ       R10, K1
+	VMOVDQU8.Z  (DI), K1, Z18
+	VPSHUFB     Z15, Z18, Z18
+	MOVQ        BX, SI
+	ADDQ        $0x0f, SI
+	ANDQ        $-16, SI
+	LEAQ        1520(AX), DI
+	SUBQ        SI, DI
+	MOVQ        R8, SI
+	ADDQ        $0x0f, SI
+	ANDQ        $-16, SI
+	MOVQ        DI, R8
+	SUBQ        SI, R8
+	SUBQ        $0x00000040, BX
+	MOVQ        $-1, SI
+	BZHIQ       BX, SI, SI
+	KMOVQ       SI, K2
+	VPSHUFB     Z15, Z13, Z0
+	VPADDD      inc4<>+0(SB), Z13, Z13
+	VPSHUFB     Z15, Z13, Z1
+	VPXORD      Z24, Z0, Z0
+	VPXORD      Y24, Y1, Y1
+	VPXORD      X24, X7, X7
+	VAESENC     Z25, Z0, Z0
+	VAESENC     Y25, Y1, Y1
+	VAESENC     X25, X7, X7
+	VPCLMULQDQ  $0x00, (R8), Z18, Z8
+	VAESENC     Z26, Z0, Z0
+	VAESENC     Y26, Y1, Y1
+	VAESENC     X26, X7, X7
+	VPCLMULQDQ  $0x11, (R8), Z18, Z10
+	VAESENC     Z27, Z0, Z0
+	VAESENC     Y27, Y1, Y1
+	VAESENC     X27, X7, X7
+	VPCLMULQDQ  $0x01, (R8), Z18, Z9
+	VAESENC     Z28, Z0, Z0
+	VAESENC     Y28, Y1, Y1
+	VAESENC     X28, X7, X7
+	VPCLMULQDQ  $0x10, (R8), Z18, Z11
+	VAESENC     Z29, Z0, Z0
+	VAESENC     Y29, Y1, Y1
+	VAESENC     X29, X7, X7
+	VPXORD      Z11, Z9, Z9
+	VAESENC     Z30, Z0, Z0
+	VAESENC     Y30, Y1, Y1
+	VAESENC     X30, X7, X7
+	VMOVDQU     (SP), X13
+	VMOVDQU64   448(AX), Z31
+	VAESENC     Z31, Z0, Z0
+	VAESENC     Y31, Y1, Y1
+	VAESENC     X31, X7, X7
+	VPCLMULQDQ  $0x00, 1520(AX), X13, X11
+	VMOVDQU64   512(AX), Z31
+	VAESENC     Z31, Z0, Z0
+	VAESENC     Y31, Y1, Y1
+	VAESENC     X31, X7, X7
+	VPCLMULQDQ  $0x11, 1520(AX), X13, X12
+	VMOVDQU64   576(AX), Z31
+	VAESENC     Z31, Z0, Z0
+	VAESENC     Y31, Y1, Y1
+	VAESENC     X31, X7, X7
+	VPXORD      Z11, Z8, Z8
+	VMOVDQU64   640(AX), Z31
+	VAESENC     Z31, Z0, Z0
+	VAESENC     Y31, Y1, Y1
+	VAESENC     X31, X7, X7
+	VPXORD      Z12, Z10, Z10
+	VMOVDQU64   704(AX), Z31
+	VAESENC     Z31, Z0, Z0
+	VAESENC     Y31, Y1, Y1
+	VAESENC     X31, X7, X7
+	VPCLMULQDQ  $0x01, 1520(AX), X13, X11
+	VMOVDQU64   768(AX), Z31
+	VAESENC     Z31, Z0, Z0
+	VAESENC     Y31, Y1, Y1
+	VAESENC     X31, X7, X7
+	VPCLMULQDQ  $0x10, 1520(AX), X13, X12
+	VMOVDQU64   832(AX), Z31
+	VAESENC     Z31, Z0, Z0
+	VAESENC     Y31, Y1, Y1
+	VAESENC     X31, X7, X7
+	VPTERNLOGD  $0x96, Z11, Z12, Z9
+	VMOVDQU64   896(AX), Z31
+	VAESENCLAST Z31, Z0, Z0
+	VAESENCLAST Y31, Y1, Y1
+	VAESENCLAST X31, X7, X7
+	VPXORD      (DX), Z0, Z0
+	VMOVDQU64   Z0, (CX)
+	VMOVDQU8.Z  64(DX), K2, Z11
+	VPXORD      Z11, Z1, Z1
+	VMOVDQU8    Z1, K2, 64(CX)
+
+	// Zero the ciphertext past n for GHASH.
+	VMOVDQU8.Z    Z1, K2, Z1
+	VPSHUFB       Z15, Z0, Z16
+	VPSHUFB       Y15, Y1, Y17
+	VPCLMULQDQ    $0x00, (DI), Z16, Z11
+	VPCLMULQDQ    $0x11, (DI), Z16, Z12
+	VPXORD        Z11, Z8, Z8
+	VPXORD        Z12, Z10, Z10
+	VPCLMULQDQ    $0x01, (DI), Z16, Z11
+	VPCLMULQDQ    $0x10, (DI), Z16, Z12
+	VPTERNLOGD    $0x96, Z11, Z12, Z9
+	VPCLMULQDQ    $0x00, 64(DI), Y17, Y11
+	VPCLMULQDQ    $0x11, 64(DI), Y17, Y12
+	VPXORD        Z11, Z8, Z8
+	VPXORD        Z12, Z10, Z10
+	VPCLMULQDQ    $0x01, 64(DI), Y17, Y11
+	VPCLMULQDQ    $0x10, 64(DI), Y17, Y12
+	VPTERNLOGD    $0x96, Z11, Z12, Z9
+	VPCLMULQDQ    $0x10, gfPoly<>+0(SB), Z8, Z11
+	VPSHUFD       $0x4e, Z8, Z8
+	VPTERNLOGD    $0x96, Z11, Z8, Z9
+	VPCLMULQDQ    $0x10, gfPoly<>+0(SB), Z9, Z11
+	VPSHUFD       $0x4e, Z9, Z9
+	VPTERNLOGD    $0x96, Z11, Z9, Z10
+	VEXTRACTI32X4 $0x01, Z10, X11
+	VEXTRACTI32X4 $0x02, Z10, X12
+	VEXTRACTI32X4 $0x03, Z10, X14
+	VPTERNLOGD    $0x96, X11, X12, X14
+	VPXORD        X10, X14, X14
+
+	// AES_K(J0) stays in its register: the tag needs no stack round trip.
+	VPSHUFB X15, X14, X14
+	VPXOR   X7, X14, X14
+	VMOVDQU X14, (R9)
+
+	// Scrub the stack copies of AES_K(J0) and (256-bit path) text.
+	VPXOR   X12, X12, X12
+	VMOVDQU X12, 16(SP)
+	VZEROUPPER
+	RET
+
+sealAVX512AES256_short2:
+	// AAD, zero padded to one vector, and the powers of H for it and the text.
+	MOVQ        R8, SI
+	MOVQ        $-1, R10
+	BZHIQ       SI, R10, R10
+	KMOVQ       R10, K1
+	VMOVDQU8.Z  (DI), K1, Z18
+	VPSHUFB     Z15, Z18, Z18
+	MOVQ        BX, SI
+	ADDQ        $0x0f, SI
+	ANDQ        $-16, SI
+	LEAQ        1520(AX), DI
+	SUBQ        SI, DI
+	MOVQ        R8, SI
+	ADDQ        $0x0f, SI
+	ANDQ        $-16, SI
+	MOVQ        DI, R8
+	SUBQ        SI, R8
+	SUBQ        $0x00000040, BX
+	MOVQ        $-1, SI
+	BZHIQ       BX, SI, SI
+	KMOVQ       SI, K2
+	VPSHUFB     Z15, Z13, Z0
+	VPADDD      inc4<>+0(SB), Z13, Z13
+	VPSHUFB     Z15, Z13, Z1
+	VPXORD      Z24, Z0, Z0
+	VPXORD      Z24, Z1, Z1
+	VPXORD      X24, X7, X7
+	VAESENC     Z25, Z0, Z0
+	VAESENC     Z25, Z1, Z1
+	VAESENC     X25, X7, X7
+	VPCLMULQDQ  $0x00, (R8), Z18, Z8
+	VAESENC     Z26, Z0, Z0
+	VAESENC     Z26, Z1, Z1
+	VAESENC     X26, X7, X7
+	VPCLMULQDQ  $0x11, (R8), Z18, Z10
+	VAESENC     Z27, Z0, Z0
+	VAESENC     Z27, Z1, Z1
+	VAESENC     X27, X7, X7
+	VPCLMULQDQ  $0x01, (R8), Z18, Z9
+	VAESENC     Z28, Z0, Z0
+	VAESENC     Z28, Z1, Z1
+	VAESENC     X28, X7, X7
+	VPCLMULQDQ  $0x10, (R8), Z18, Z11
+	VAESENC     Z29, Z0, Z0
+	VAESENC     Z29, Z1, Z1
+	VAESENC     X29, X7, X7
+	VPXORD      Z11, Z9, Z9
+	VAESENC     Z30, Z0, Z0
+	VAESENC     Z30, Z1, Z1
+	VAESENC     X30, X7, X7
+	VMOVDQU     (SP), X13
+	VMOVDQU64   448(AX), Z31
+	VAESENC     Z31, Z0, Z0
+	VAESENC     Z31, Z1, Z1
+	VAESENC     X31, X7, X7
+	VPCLMULQDQ  $0x00, 1520(AX), X13, X11
+	VMOVDQU64   512(AX), Z31
+	VAESENC     Z31, Z0, Z0
+	VAESENC     Z31, Z1, Z1
+	VAESENC     X31, X7, X7
+	VPCLMULQDQ  $0x11, 1520(AX), X13, X12
+	VMOVDQU64   576(AX), Z31
+	VAESENC     Z31, Z0, Z0
+	VAESENC     Z31, Z1, Z1
+	VAESENC     X31, X7, X7
+	VPXORD      Z11, Z8, Z8
+	VMOVDQU64   640(AX), Z31
+	VAESENC     Z31, Z0, Z0
+	VAESENC     Z31, Z1, Z1
+	VAESENC     X31, X7, X7
+	VPXORD      Z12, Z10, Z10
+	VMOVDQU64   704(AX), Z31
+	VAESENC     Z31, Z0, Z0
+	VAESENC     Z31, Z1, Z1
+	VAESENC     X31, X7, X7
+	VPCLMULQDQ  $0x01, 1520(AX), X13, X11
+	VMOVDQU64   768(AX), Z31
+	VAESENC     Z31, Z0, Z0
+	VAESENC     Z31, Z1, Z1
+	VAESENC     X31, X7, X7
+	VPCLMULQDQ  $0x10, 1520(AX), X13, X12
+	VMOVDQU64   832(AX), Z31
+	VAESENC     Z31, Z0, Z0
+	VAESENC     Z31, Z1, Z1
+	VAESENC     X31, X7, X7
+	VPTERNLOGD  $0x96, Z11, Z12, Z9
+	VMOVDQU64   896(AX), Z31
+	VAESENCLAST Z31, Z0, Z0
+	VAESENCLAST Z31, Z1, Z1
+	VAESENCLAST X31, X7, X7
+	VPXORD      (DX), Z0, Z0
+	VMOVDQU64   Z0, (CX)
+	VMOVDQU8.Z  64(DX), K2, Z11
+	VPXORD      Z11, Z1, Z1
+	VMOVDQU8    Z1, K2, 64(CX)
+
+	// Zero the ciphertext past n for GHASH.
+	VMOVDQU8.Z    Z1, K2, Z1
+	VPSHUFB       Z15, Z0, Z16
+	VPSHUFB       Z15, Z1, Z17
+	VPCLMULQDQ    $0x00, (DI), Z16, Z11
+	VPCLMULQDQ    $0x11, (DI), Z16, Z12
+	VPXORD        Z11, Z8, Z8
+	VPXORD        Z12, Z10, Z10
+	VPCLMULQDQ    $0x01, (DI), Z16, Z11
+	VPCLMULQDQ    $0x10, (DI), Z16, Z12
+	VPTERNLOGD    $0x96, Z11, Z12, Z9
+	VPCLMULQDQ    $0x00, 64(DI), Z17, Z11
+	VPCLMULQDQ    $0x11, 64(DI), Z17, Z12
+	VPXORD        Z11, Z8, Z8
+	VPXORD        Z12, Z10, Z10
+	VPCLMULQDQ    $0x01, 64(DI), Z17, Z11
+	VPCLMULQDQ    $0x10, 64(DI), Z17, Z12
+	VPTERNLOGD    $0x96, Z11, Z12, Z9
+	VPCLMULQDQ    $0x10, gfPoly<>+0(SB), Z8, Z11
+	VPSHUFD       $0x4e, Z8, Z8
+	VPTERNLOGD    $0x96, Z11, Z8, Z9
+	VPCLMULQDQ    $0x10, gfPoly<>+0(SB), Z9, Z11
+	VPSHUFD       $0x4e, Z9, Z9
+	VPTERNLOGD    $0x96, Z11, Z9, Z10
+	VEXTRACTI32X4 $0x01, Z10, X11
+	VEXTRACTI32X4 $0x02, Z10, X12
+	VEXTRACTI32X4 $0x03, Z10, X14
+	VPTERNLOGD    $0x96, X11, X12, X14
+	VPXORD        X10, X14, X14
+
+	// AES_K(J0) stays in its register: the tag needs no stack round trip.
+	VPSHUFB X15, X14, X14
+	VPXOR   X7, X14, X14
+	VMOVDQU X14, (R9)
+
+	// Scrub the stack copies of AES_K(J0) and (256-bit path) text.
+	VPXOR   X12, X12, X12
+	VMOVDQU X12, 16(SP)
+	VZEROUPPER
+	RET
+
+sealAVX512AES256_short3h:
+	// AAD, zero padded to one vector, and the powers of H for it and the text.
+	MOVQ        R8, SI
+	MOVQ        $-1, R10
+	BZHIQ       SI, R10, R10
+	KMOVQ       R10, K1
+	VMOVDQU8.Z  (DI), K1, Z19
+	VPSHUFB     Z15, Z19, Z19
+	MOVQ        BX, SI
+	ADDQ        $0x0f, SI
+	ANDQ        $-16, SI
+	LEAQ        1520(AX), DI
+	SUBQ        SI, DI
+	MOVQ        R8, SI
+	ADDQ        $0x0f, SI
+	ANDQ        $-16, SI
+	MOVQ        DI, R8
+	SUBQ        SI, R8
+	SUBQ        $0x00000080, BX
+	MOVQ        $-1, SI
+	BZHIQ       BX, SI, SI
+	KMOVQ       SI, K2
+	VPSHUFB     Z15, Z13, Z0
+	VPADDD      inc4<>+0(SB), Z13, Z13
+	VPSHUFB     Z15, Z13, Z1
+	VPADDD      inc4<>+0(SB), Z13, Z13
+	VPSHUFB     Z15, Z13, Z2
+	VPXORD      Z24, Z0, Z0
+	VPXORD      Z24, Z1, Z1
+	VPXORD      Y24, Y2, Y2
+	VPXORD      X24, X7, X7
+	VAESENC     Z25, Z0, Z0
+	VAESENC     Z25, Z1, Z1
+	VAESENC     Y25, Y2, Y2
+	VAESENC     X25, X7, X7
+	VPCLMULQDQ  $0x00, (R8), Z19, Z8
+	VAESENC     Z26, Z0, Z0
+	VAESENC     Z26, Z1, Z1
+	VAESENC     Y26, Y2, Y2
+	VAESENC     X26, X7, X7
+	VPCLMULQDQ  $0x11, (R8), Z19, Z10
+	VAESENC     Z27, Z0, Z0
+	VAESENC     Z27, Z1, Z1
+	VAESENC     Y27, Y2, Y2
+	VAESENC     X27, X7, X7
+	VPCLMULQDQ  $0x01, (R8), Z19, Z9
+	VAESENC     Z28, Z0, Z0
+	VAESENC     Z28, Z1, Z1
+	VAESENC     Y28, Y2, Y2
+	VAESENC     X28, X7, X7
+	VPCLMULQDQ  $0x10, (R8), Z19, Z11
+	VAESENC     Z29, Z0, Z0
+	VAESENC     Z29, Z1, Z1
+	VAESENC     Y29, Y2, Y2
+	VAESENC     X29, X7, X7
+	VPXORD      Z11, Z9, Z9
+	VAESENC     Z30, Z0, Z0
+	VAESENC     Z30, Z1, Z1
+	VAESENC     Y30, Y2, Y2
+	VAESENC     X30, X7, X7
+	VMOVDQU     (SP), X13
+	VMOVDQU64   448(AX), Z31
+	VAESENC     Z31, Z0, Z0
+	VAESENC     Z31, Z1, Z1
+	VAESENC     Y31, Y2, Y2
+	VAESENC     X31, X7, X7
+	VPCLMULQDQ  $0x00, 1520(AX), X13, X11
+	VMOVDQU64   512(AX), Z31
+	VAESENC     Z31, Z0, Z0
+	VAESENC     Z31, Z1, Z1
+	VAESENC     Y31, Y2, Y2
+	VAESENC     X31, X7, X7
+	VPCLMULQDQ  $0x11, 1520(AX), X13, X12
+	VMOVDQU64   576(AX), Z31
+	VAESENC     Z31, Z0, Z0
+	VAESENC     Z31, Z1, Z1
+	VAESENC     Y31, Y2, Y2
+	VAESENC     X31, X7, X7
+	VPXORD      Z11, Z8, Z8
+	VMOVDQU64   640(AX), Z31
+	VAESENC     Z31, Z0, Z0
+	VAESENC     Z31, Z1, Z1
+	VAESENC     Y31, Y2, Y2
+	VAESENC     X31, X7, X7
+	VPXORD      Z12, Z10, Z10
+	VMOVDQU64   704(AX), Z31
+	VAESENC     Z31, Z0, Z0
+	VAESENC     Z31, Z1, Z1
+	VAESENC     Y31, Y2, Y2
+	VAESENC     X31, X7, X7
+	VPCLMULQDQ  $0x01, 1520(AX), X13, X11
+	VMOVDQU64   768(AX), Z31
+	VAESENC     Z31, Z0, Z0
+	VAESENC     Z31, Z1, Z1
+	VAESENC     Y31, Y2, Y2
+	VAESENC     X31, X7, X7
+	VPCLMULQDQ  $0x10, 1520(AX), X13, X12
+	VMOVDQU64   832(AX), Z31
+	VAESENC     Z31, Z0, Z0
+	VAESENC     Z31, Z1, Z1
+	VAESENC     Y31, Y2, Y2
+	VAESENC     X31, X7, X7
+	VPTERNLOGD  $0x96, Z11, Z12, Z9
+	VMOVDQU64   896(AX), Z31
+	VAESENCLAST Z31, Z0, Z0
+	VAESENCLAST Z31, Z1, Z1
+	VAESENCLAST Y31, Y2, Y2
+	VAESENCLAST X31, X7, X7
+	VPXORD      (DX), Z0, Z0
+	VMOVDQU64   Z0, (CX)
+	VPXORD      64(DX), Z1, Z1
+	VMOVDQU64   Z1, 64(CX)
+	VMOVDQU8.Z  128(DX), K2, Z11
+	VPXORD      Z11, Z2, Z2
+	VMOVDQU8    Z2, K2, 128(CX)
+
+	// Zero the ciphertext past n for GHASH.
+	VMOVDQU8.Z    Z2, K2, Z2
+	VPSHUFB       Z15, Z0, Z16
+	VPSHUFB       Z15, Z1, Z17
+	VPSHUFB       Y15, Y2, Y18
+	VPCLMULQDQ    $0x00, (DI), Z16, Z11
+	VPCLMULQDQ    $0x11, (DI), Z16, Z12
+	VPXORD        Z11, Z8, Z8
+	VPXORD        Z12, Z10, Z10
+	VPCLMULQDQ    $0x01, (DI), Z16, Z11
+	VPCLMULQDQ    $0x10, (DI), Z16, Z12
+	VPTERNLOGD    $0x96, Z11, Z12, Z9
+	VPCLMULQDQ    $0x00, 64(DI), Z17, Z11
+	VPCLMULQDQ    $0x11, 64(DI), Z17, Z12
+	VPXORD        Z11, Z8, Z8
+	VPXORD        Z12, Z10, Z10
+	VPCLMULQDQ    $0x01, 64(DI), Z17, Z11
+	VPCLMULQDQ    $0x10, 64(DI), Z17, Z12
+	VPTERNLOGD    $0x96, Z11, Z12, Z9
+	VPCLMULQDQ    $0x00, 128(DI), Y18, Y11
+	VPCLMULQDQ    $0x11, 128(DI), Y18, Y12
+	VPXORD        Z11, Z8, Z8
+	VPXORD        Z12, Z10, Z10
+	VPCLMULQDQ    $0x01, 128(DI), Y18, Y11
+	VPCLMULQDQ    $0x10, 128(DI), Y18, Y12
+	VPTERNLOGD    $0x96, Z11, Z12, Z9
+	VPCLMULQDQ    $0x10, gfPoly<>+0(SB), Z8, Z11
+	VPSHUFD       $0x4e, Z8, Z8
+	VPTERNLOGD    $0x96, Z11, Z8, Z9
+	VPCLMULQDQ    $0x10, gfPoly<>+0(SB), Z9, Z11
+	VPSHUFD       $0x4e, Z9, Z9
+	VPTERNLOGD    $0x96, Z11, Z9, Z10
+	VEXTRACTI32X4 $0x01, Z10, X11
+	VEXTRACTI32X4 $0x02, Z10, X12
+	VEXTRACTI32X4 $0x03, Z10, X14
+	VPTERNLOGD    $0x96, X11, X12, X14
+	VPXORD        X10, X14, X14
+
+	// AES_K(J0) stays in its register: the tag needs no stack round trip.
+	VPSHUFB X15, X14, X14
+	VPXOR   X7, X14, X14
+	VMOVDQU X14, (R9)
+
+	// Scrub the stack copies of AES_K(J0) and (256-bit path) text.
+	VPXOR   X12, X12, X12
+	VMOVDQU X12, 16(SP)
+	VZEROUPPER
+	RET
+
+sealAVX512AES256_short3:
+	// AAD, zero padded to one vector, and the powers of H for it and the text.
+	MOVQ        R8, SI
+	MOVQ        $-1, R10
+	BZHIQ       SI, R10, R10
+	KMOVQ       R10, K1
+	VMOVDQU8.Z  (DI), K1, Z19
+	VPSHUFB     Z15, Z19, Z19
+	MOVQ        BX, SI
+	ADDQ        $0x0f, SI
+	ANDQ        $-16, SI
+	LEAQ        1520(AX), DI
+	SUBQ        SI, DI
+	MOVQ        R8, SI
+	ADDQ        $0x0f, SI
+	ANDQ        $-16, SI
+	MOVQ        DI, R8
+	SUBQ        SI, R8
+	SUBQ        $0x00000080, BX
+	MOVQ        $-1, SI
+	BZHIQ       BX, SI, SI
+	KMOVQ       SI, K2
+	VPSHUFB     Z15, Z13, Z0
+	VPADDD      inc4<>+0(SB), Z13, Z13
+	VPSHUFB     Z15, Z13, Z1
+	VPADDD      inc4<>+0(SB), Z13, Z13
+	VPSHUFB     Z15, Z13, Z2
+	VPXORD      Z24, Z0, Z0
+	VPXORD      Z24, Z1, Z1
+	VPXORD      Z24, Z2, Z2
+	VPXORD      X24, X7, X7
+	VAESENC     Z25, Z0, Z0
+	VAESENC     Z25, Z1, Z1
+	VAESENC     Z25, Z2, Z2
+	VAESENC     X25, X7, X7
+	VPCLMULQDQ  $0x00, (R8), Z19, Z8
+	VAESENC     Z26, Z0, Z0
+	VAESENC     Z26, Z1, Z1
+	VAESENC     Z26, Z2, Z2
+	VAESENC     X26, X7, X7
+	VPCLMULQDQ  $0x11, (R8), Z19, Z10
+	VAESENC     Z27, Z0, Z0
+	VAESENC     Z27, Z1, Z1
+	VAESENC     Z27, Z2, Z2
+	VAESENC     X27, X7, X7
+	VPCLMULQDQ  $0x01, (R8), Z19, Z9
+	VAESENC     Z28, Z0, Z0
+	VAESENC     Z28, Z1, Z1
+	VAESENC     Z28, Z2, Z2
+	VAESENC     X28, X7, X7
+	VPCLMULQDQ  $0x10, (R8), Z19, Z11
+	VAESENC     Z29, Z0, Z0
+	VAESENC     Z29, Z1, Z1
+	VAESENC     Z29, Z2, Z2
+	VAESENC     X29, X7, X7
+	VPXORD      Z11, Z9, Z9
+	VAESENC     Z30, Z0, Z0
+	VAESENC     Z30, Z1, Z1
+	VAESENC     Z30, Z2, Z2
+	VAESENC     X30, X7, X7
+	VMOVDQU     (SP), X13
+	VMOVDQU64   448(AX), Z31
+	VAESENC     Z31, Z0, Z0
+	VAESENC     Z31, Z1, Z1
+	VAESENC     Z31, Z2, Z2
+	VAESENC     X31, X7, X7
+	VPCLMULQDQ  $0x00, 1520(AX), X13, X11
+	VMOVDQU64   512(AX), Z31
+	VAESENC     Z31, Z0, Z0
+	VAESENC     Z31, Z1, Z1
+	VAESENC     Z31, Z2, Z2
+	VAESENC     X31, X7, X7
+	VPCLMULQDQ  $0x11, 1520(AX), X13, X12
+	VMOVDQU64   576(AX), Z31
+	VAESENC     Z31, Z0, Z0
+	VAESENC     Z31, Z1, Z1
+	VAESENC     Z31, Z2, Z2
+	VAESENC     X31, X7, X7
+	VPXORD      Z11, Z8, Z8
+	VMOVDQU64   640(AX), Z31
+	VAESENC     Z31, Z0, Z0
+	VAESENC     Z31, Z1, Z1
+	VAESENC     Z31, Z2, Z2
+	VAESENC     X31, X7, X7
+	VPXORD      Z12, Z10, Z10
+	VMOVDQU64   704(AX), Z31
+	VAESENC     Z31, Z0, Z0
+	VAESENC     Z31, Z1, Z1
+	VAESENC     Z31, Z2, Z2
+	VAESENC     X31, X7, X7
+	VPCLMULQDQ  $0x01, 1520(AX), X13, X11
+	VMOVDQU64   768(AX), Z31
+	VAESENC     Z31, Z0, Z0
+	VAESENC     Z31, Z1, Z1
+	VAESENC     Z31, Z2, Z2
+	VAESENC     X31, X7, X7
+	VPCLMULQDQ  $0x10, 1520(AX), X13, X12
+	VMOVDQU64   832(AX), Z31
+	VAESENC     Z31, Z0, Z0
+	VAESENC     Z31, Z1, Z1
+	VAESENC     Z31, Z2, Z2
+	VAESENC     X31, X7, X7
+	VPTERNLOGD  $0x96, Z11, Z12, Z9
+	VMOVDQU64   896(AX), Z31
+	VAESENCLAST Z31, Z0, Z0
+	VAESENCLAST Z31, Z1, Z1
+	VAESENCLAST Z31, Z2, Z2
+	VAESENCLAST X31, X7, X7
+	VPXORD      (DX), Z0, Z0
+	VMOVDQU64   Z0, (CX)
+	VPXORD      64(DX), Z1, Z1
+	VMOVDQU64   Z1, 64(CX)
+	VMOVDQU8.Z  128(DX), K2, Z11
+	VPXORD      Z11, Z2, Z2
+	VMOVDQU8    Z2, K2, 128(CX)
+
+	// Zero the ciphertext past n for GHASH.
+	VMOVDQU8.Z    Z2, K2, Z2
+	VPSHUFB       Z15, Z0, Z16
+	VPSHUFB       Z15, Z1, Z17
+	VPSHUFB       Z15, Z2, Z18
+	VPCLMULQDQ    $0x00, (DI), Z16, Z11
+	VPCLMULQDQ    $0x11, (DI), Z16, Z12
+	VPXORD        Z11, Z8, Z8
+	VPXORD        Z12, Z10, Z10
+	VPCLMULQDQ    $0x01, (DI), Z16, Z11
+	VPCLMULQDQ    $0x10, (DI), Z16, Z12
+	VPTERNLOGD    $0x96, Z11, Z12, Z9
+	VPCLMULQDQ    $0x00, 64(DI), Z17, Z11
+	VPCLMULQDQ    $0x11, 64(DI), Z17, Z12
+	VPXORD        Z11, Z8, Z8
+	VPXORD        Z12, Z10, Z10
+	VPCLMULQDQ    $0x01, 64(DI), Z17, Z11
+	VPCLMULQDQ    $0x10, 64(DI), Z17, Z12
+	VPTERNLOGD    $0x96, Z11, Z12, Z9
+	VPCLMULQDQ    $0x00, 128(DI), Z18, Z11
+	VPCLMULQDQ    $0x11, 128(DI), Z18, Z12
+	VPXORD        Z11, Z8, Z8
+	VPXORD        Z12, Z10, Z10
+	VPCLMULQDQ    $0x01, 128(DI), Z18, Z11
+	VPCLMULQDQ    $0x10, 128(DI), Z18, Z12
+	VPTERNLOGD    $0x96, Z11, Z12, Z9
+	VPCLMULQDQ    $0x10, gfPoly<>+0(SB), Z8, Z11
+	VPSHUFD       $0x4e, Z8, Z8
+	VPTERNLOGD    $0x96, Z11, Z8, Z9
+	VPCLMULQDQ    $0x10, gfPoly<>+0(SB), Z9, Z11
+	VPSHUFD       $0x4e, Z9, Z9
+	VPTERNLOGD    $0x96, Z11, Z9, Z10
+	VEXTRACTI32X4 $0x01, Z10, X11
+	VEXTRACTI32X4 $0x02, Z10, X12
+	VEXTRACTI32X4 $0x03, Z10, X14
+	VPTERNLOGD    $0x96, X11, X12, X14
+	VPXORD        X10, X14, X14
+
+	// AES_K(J0) stays in its register: the tag needs no stack round trip.
+	VPSHUFB X15, X14, X14
+	VPXOR   X7, X14, X14
+	VMOVDQU X14, (R9)
+
+	// Scrub the stack copies of AES_K(J0) and (256-bit path) text.
+	VPXOR   X12, X12, X12
+	VMOVDQU X12, 16(SP)
+	VZEROUPPER
+	RET
+
+sealAVX512AES256_short4h:
+	// AAD, zero padded to one vector, and the powers of H for it and the text.
+	MOVQ        R8, SI
+	MOVQ        $-1, R10
+	BZHIQ       SI, R10, R10
+	KMOVQ       R10, K1
+	VMOVDQU8.Z  (DI), K1, Z20
+	VPSHUFB     Z15, Z20, Z20
+	MOVQ        BX, SI
+	ADDQ        $0x0f, SI
+	ANDQ        $-16, SI
+	LEAQ        1520(AX), DI
+	SUBQ        SI, DI
+	MOVQ        R8, SI
+	ADDQ        $0x0f, SI
+	ANDQ        $-16, SI
+	MOVQ        DI, R8
+	SUBQ        SI, R8
+	SUBQ        $0x000000c0, BX
+	MOVQ        $-1, SI
+	BZHIQ       BX, SI, SI
+	KMOVQ       SI, K2
+	VPSHUFB     Z15, Z13, Z0
+	VPADDD      inc4<>+0(SB), Z13, Z13
+	VPSHUFB     Z15, Z13, Z1
+	VPADDD      inc4<>+0(SB), Z13, Z13
+	VPSHUFB     Z15, Z13, Z2
+	VPADDD      inc4<>+0(SB), Z13, Z13
+	VPSHUFB     Z15, Z13, Z3
+	VPXORD      Z24, Z0, Z0
+	VPXORD      Z24, Z1, Z1
+	VPXORD      Z24, Z2, Z2
+	VPXORD      Y24, Y3, Y3
+	VPXORD      X24, X7, X7
+	VAESENC     Z25, Z0, Z0
+	VAESENC     Z25, Z1, Z1
+	VAESENC     Z25, Z2, Z2
+	VAESENC     Y25, Y3, Y3
+	VAESENC     X25, X7, X7
+	VPCLMULQDQ  $0x00, (R8), Z20, Z8
+	VAESENC     Z26, Z0, Z0
+	VAESENC     Z26, Z1, Z1
+	VAESENC     Z26, Z2, Z2
+	VAESENC     Y26, Y3, Y3
+	VAESENC     X26, X7, X7
+	VPCLMULQDQ  $0x11, (R8), Z20, Z10
+	VAESENC     Z27, Z0, Z0
+	VAESENC     Z27, Z1, Z1
+	VAESENC     Z27, Z2, Z2
+	VAESENC     Y27, Y3, Y3
+	VAESENC     X27, X7, X7
+	VPCLMULQDQ  $0x01, (R8), Z20, Z9
+	VAESENC     Z28, Z0, Z0
+	VAESENC     Z28, Z1, Z1
+	VAESENC     Z28, Z2, Z2
+	VAESENC     Y28, Y3, Y3
+	VAESENC     X28, X7, X7
+	VPCLMULQDQ  $0x10, (R8), Z20, Z11
+	VAESENC     Z29, Z0, Z0
+	VAESENC     Z29, Z1, Z1
+	VAESENC     Z29, Z2, Z2
+	VAESENC     Y29, Y3, Y3
+	VAESENC     X29, X7, X7
+	VPXORD      Z11, Z9, Z9
+	VAESENC     Z30, Z0, Z0
+	VAESENC     Z30, Z1, Z1
+	VAESENC     Z30, Z2, Z2
+	VAESENC     Y30, Y3, Y3
+	VAESENC     X30, X7, X7
+	VMOVDQU     (SP), X13
+	VMOVDQU64   448(AX), Z31
+	VAESENC     Z31, Z0, Z0
+	VAESENC     Z31, Z1, Z1
+	VAESENC     Z31, Z2, Z2
+	VAESENC     Y31, Y3, Y3
+	VAESENC     X31, X7, X7
+	VPCLMULQDQ  $0x00, 1520(AX), X13, X11
+	VMOVDQU64   512(AX), Z31
+	VAESENC     Z31, Z0, Z0
+	VAESENC     Z31, Z1, Z1
+	VAESENC     Z31, Z2, Z2
+	VAESENC     Y31, Y3, Y3
+	VAESENC     X31, X7, X7
+	VPCLMULQDQ  $0x11, 1520(AX), X13, X12
+	VMOVDQU64   576(AX), Z31
+	VAESENC     Z31, Z0, Z0
+	VAESENC     Z31, Z1, Z1
+	VAESENC     Z31, Z2, Z2
+	VAESENC     Y31, Y3, Y3
+	VAESENC     X31, X7, X7
+	VPXORD      Z11, Z8, Z8
+	VMOVDQU64   640(AX), Z31
+	VAESENC     Z31, Z0, Z0
+	VAESENC     Z31, Z1, Z1
+	VAESENC     Z31, Z2, Z2
+	VAESENC     Y31, Y3, Y3
+	VAESENC     X31, X7, X7
+	VPXORD      Z12, Z10, Z10
+	VMOVDQU64   704(AX), Z31
+	VAESENC     Z31, Z0, Z0
+	VAESENC     Z31, Z1, Z1
+	VAESENC     Z31, Z2, Z2
+	VAESENC     Y31, Y3, Y3
+	VAESENC     X31, X7, X7
+	VPCLMULQDQ  $0x01, 1520(AX), X13, X11
+	VMOVDQU64   768(AX), Z31
+	VAESENC     Z31, Z0, Z0
+	VAESENC     Z31, Z1, Z1
+	VAESENC     Z31, Z2, Z2
+	VAESENC     Y31, Y3, Y3
+	VAESENC     X31, X7, X7
+	VPCLMULQDQ  $0x10, 1520(AX), X13, X12
+	VMOVDQU64   832(AX), Z31
+	VAESENC     Z31, Z0, Z0
+	VAESENC     Z31, Z1, Z1
+	VAESENC     Z31, Z2, Z2
+	VAESENC     Y31, Y3, Y3
+	VAESENC     X31, X7, X7
+	VPTERNLOGD  $0x96, Z11, Z12, Z9
+	VMOVDQU64   896(AX), Z31
+	VAESENCLAST Z31, Z0, Z0
+	VAESENCLAST Z31, Z1, Z1
+	VAESENCLAST Z31, Z2, Z2
+	VAESENCLAST Y31, Y3, Y3
+	VAESENCLAST X31, X7, X7
+	VPXORD      (DX), Z0, Z0
+	VMOVDQU64   Z0, (CX)
+	VPXORD      64(DX), Z1, Z1
+	VMOVDQU64   Z1, 64(CX)
+	VPXORD      128(DX), Z2, Z2
+	VMOVDQU64   Z2, 128(CX)
+	VMOVDQU8.Z  192(DX), K2, Z11
+	VPXORD      Z11, Z3, Z3
+	VMOVDQU8    Z3, K2, 192(CX)
+
+	// Zero the ciphertext past n for GHASH.
+	VMOVDQU8.Z    Z3, K2, Z3
+	VPSHUFB       Z15, Z0, Z16
+	VPSHUFB       Z15, Z1, Z17
+	VPSHUFB       Z15, Z2, Z18
+	VPSHUFB       Y15, Y3, Y19
+	VPCLMULQDQ    $0x00, (DI), Z16, Z11
+	VPCLMULQDQ    $0x11, (DI), Z16, Z12
+	VPXORD        Z11, Z8, Z8
+	VPXORD        Z12, Z10, Z10
+	VPCLMULQDQ    $0x01, (DI), Z16, Z11
+	VPCLMULQDQ    $0x10, (DI), Z16, Z12
+	VPTERNLOGD    $0x96, Z11, Z12, Z9
+	VPCLMULQDQ    $0x00, 64(DI), Z17, Z11
+	VPCLMULQDQ    $0x11, 64(DI), Z17, Z12
+	VPXORD        Z11, Z8, Z8
+	VPXORD        Z12, Z10, Z10
+	VPCLMULQDQ    $0x01, 64(DI), Z17, Z11
+	VPCLMULQDQ    $0x10, 64(DI), Z17, Z12
+	VPTERNLOGD    $0x96, Z11, Z12, Z9
+	VPCLMULQDQ    $0x00, 128(DI), Z18, Z11
+	VPCLMULQDQ    $0x11, 128(DI), Z18, Z12
+	VPXORD        Z11, Z8, Z8
+	VPXORD        Z12, Z10, Z10
+	VPCLMULQDQ    $0x01, 128(DI), Z18, Z11
+	VPCLMULQDQ    $0x10, 128(DI), Z18, Z12
+	VPTERNLOGD    $0x96, Z11, Z12, Z9
+	VPCLMULQDQ    $0x00, 192(DI), Y19, Y11
+	VPCLMULQDQ    $0x11, 192(DI), Y19, Y12
+	VPXORD        Z11, Z8, Z8
+	VPXORD        Z12, Z10, Z10
+	VPCLMULQDQ    $0x01, 192(DI), Y19, Y11
+	VPCLMULQDQ    $0x10, 192(DI), Y19, Y12
+	VPTERNLOGD    $0x96, Z11, Z12, Z9
+	VPCLMULQDQ    $0x10, gfPoly<>+0(SB), Z8, Z11
+	VPSHUFD       $0x4e, Z8, Z8
+	VPTERNLOGD    $0x96, Z11, Z8, Z9
+	VPCLMULQDQ    $0x10, gfPoly<>+0(SB), Z9, Z11
+	VPSHUFD       $0x4e, Z9, Z9
+	VPTERNLOGD    $0x96, Z11, Z9, Z10
+	VEXTRACTI32X4 $0x01, Z10, X11
+	VEXTRACTI32X4 $0x02, Z10, X12
+	VEXTRACTI32X4 $0x03, Z10, X14
+	VPTERNLOGD    $0x96, X11, X12, X14
+	VPXORD        X10, X14, X14
+
+	// AES_K(J0) stays in its register: the tag needs no stack round trip.
+	VPSHUFB X15, X14, X14
+	VPXOR   X7, X14, X14
+	VMOVDQU X14, (R9)
+
+	// Scrub the stack copies of AES_K(J0) and (256-bit path) text.
+	VPXOR   X12, X12, X12
+	VMOVDQU X12, 16(SP)
+	VZEROUPPER
+	RET
+
+sealAVX512AES256_short4:
+	// AAD, zero padded to one vector, and the powers of H for it and the text.
+	MOVQ        R8, SI
+	MOVQ        $-1, R10
+	BZHIQ       SI, R10, R10
+	KMOVQ       R10, K1
+	VMOVDQU8.Z  (DI), K1, Z20
+	VPSHUFB     Z15, Z20, Z20
+	MOVQ        BX, SI
+	ADDQ        $0x0f, SI
+	ANDQ        $-16, SI
+	LEAQ        1520(AX), DI
+	SUBQ        SI, DI
+	MOVQ        R8, SI
+	ADDQ        $0x0f, SI
+	ANDQ        $-16, SI
+	MOVQ        DI, R8
+	SUBQ        SI, R8
+	SUBQ        $0x000000c0, BX
+	MOVQ        $-1, SI
+	BZHIQ       BX, SI, SI
+	KMOVQ       SI, K2
+	VPSHUFB     Z15, Z13, Z0
+	VPADDD      inc4<>+0(SB), Z13, Z13
+	VPSHUFB     Z15, Z13, Z1
+	VPADDD      inc4<>+0(SB), Z13, Z13
+	VPSHUFB     Z15, Z13, Z2
+	VPADDD      inc4<>+0(SB), Z13, Z13
+	VPSHUFB     Z15, Z13, Z3
+	VPXORD      Z24, Z0, Z0
+	VPXORD      Z24, Z1, Z1
+	VPXORD      Z24, Z2, Z2
+	VPXORD      Z24, Z3, Z3
+	VPXORD      X24, X7, X7
+	VAESENC     Z25, Z0, Z0
+	VAESENC     Z25, Z1, Z1
+	VAESENC     Z25, Z2, Z2
+	VAESENC     Z25, Z3, Z3
+	VAESENC     X25, X7, X7
+	VPCLMULQDQ  $0x00, (R8), Z20, Z8
+	VAESENC     Z26, Z0, Z0
+	VAESENC     Z26, Z1, Z1
+	VAESENC     Z26, Z2, Z2
+	VAESENC     Z26, Z3, Z3
+	VAESENC     X26, X7, X7
+	VPCLMULQDQ  $0x11, (R8), Z20, Z10
+	VAESENC     Z27, Z0, Z0
+	VAESENC     Z27, Z1, Z1
+	VAESENC     Z27, Z2, Z2
+	VAESENC     Z27, Z3, Z3
+	VAESENC     X27, X7, X7
+	VPCLMULQDQ  $0x01, (R8), Z20, Z9
+	VAESENC     Z28, Z0, Z0
+	VAESENC     Z28, Z1, Z1
+	VAESENC     Z28, Z2, Z2
+	VAESENC     Z28, Z3, Z3
+	VAESENC     X28, X7, X7
+	VPCLMULQDQ  $0x10, (R8), Z20, Z11
+	VAESENC     Z29, Z0, Z0
+	VAESENC     Z29, Z1, Z1
+	VAESENC     Z29, Z2, Z2
+	VAESENC     Z29, Z3, Z3
+	VAESENC     X29, X7, X7
+	VPXORD      Z11, Z9, Z9
+	VAESENC     Z30, Z0, Z0
+	VAESENC     Z30, Z1, Z1
+	VAESENC     Z30, Z2, Z2
+	VAESENC     Z30, Z3, Z3
+	VAESENC     X30, X7, X7
+	VMOVDQU     (SP), X13
+	VMOVDQU64   448(AX), Z31
+	VAESENC     Z31, Z0, Z0
+	VAESENC     Z31, Z1, Z1
+	VAESENC     Z31, Z2, Z2
+	VAESENC     Z31, Z3, Z3
+	VAESENC     X31, X7, X7
+	VPCLMULQDQ  $0x00, 1520(AX), X13, X11
+	VMOVDQU64   512(AX), Z31
+	VAESENC     Z31, Z0, Z0
+	VAESENC     Z31, Z1, Z1
+	VAESENC     Z31, Z2, Z2
+	VAESENC     Z31, Z3, Z3
+	VAESENC     X31, X7, X7
+	VPCLMULQDQ  $0x11, 1520(AX), X13, X12
+	VMOVDQU64   576(AX), Z31
+	VAESENC     Z31, Z0, Z0
+	VAESENC     Z31, Z1, Z1
+	VAESENC     Z31, Z2, Z2
+	VAESENC     Z31, Z3, Z3
+	VAESENC     X31, X7, X7
+	VPXORD      Z11, Z8, Z8
+	VMOVDQU64   640(AX), Z31
+	VAESENC     Z31, Z0, Z0
+	VAESENC     Z31, Z1, Z1
+	VAESENC     Z31, Z2, Z2
+	VAESENC     Z31, Z3, Z3
+	VAESENC     X31, X7, X7
+	VPXORD      Z12, Z10, Z10
+	VMOVDQU64   704(AX), Z31
+	VAESENC     Z31, Z0, Z0
+	VAESENC     Z31, Z1, Z1
+	VAESENC     Z31, Z2, Z2
+	VAESENC     Z31, Z3, Z3
+	VAESENC     X31, X7, X7
+	VPCLMULQDQ  $0x01, 1520(AX), X13, X11
+	VMOVDQU64   768(AX), Z31
+	VAESENC     Z31, Z0, Z0
+	VAESENC     Z31, Z1, Z1
+	VAESENC     Z31, Z2, Z2
+	VAESENC     Z31, Z3, Z3
+	VAESENC     X31, X7, X7
+	VPCLMULQDQ  $0x10, 1520(AX), X13, X12
+	VMOVDQU64   832(AX), Z31
+	VAESENC     Z31, Z0, Z0
+	VAESENC     Z31, Z1, Z1
+	VAESENC     Z31, Z2, Z2
+	VAESENC     Z31, Z3, Z3
+	VAESENC     X31, X7, X7
+	VPTERNLOGD  $0x96, Z11, Z12, Z9
+	VMOVDQU64   896(AX), Z31
+	VAESENCLAST Z31, Z0, Z0
+	VAESENCLAST Z31, Z1, Z1
+	VAESENCLAST Z31, Z2, Z2
+	VAESENCLAST Z31, Z3, Z3
+	VAESENCLAST X31, X7, X7
+	VPXORD      (DX), Z0, Z0
+	VMOVDQU64   Z0, (CX)
+	VPXORD      64(DX), Z1, Z1
+	VMOVDQU64   Z1, 64(CX)
+	VPXORD      128(DX), Z2, Z2
+	VMOVDQU64   Z2, 128(CX)
+	VMOVDQU8.Z  192(DX), K2, Z11
+	VPXORD      Z11, Z3, Z3
+	VMOVDQU8    Z3, K2, 192(CX)
+
+	// Zero the ciphertext past n for GHASH.
+	VMOVDQU8.Z    Z3, K2, Z3
+	VPSHUFB       Z15, Z0, Z16
+	VPSHUFB       Z15, Z1, Z17
+	VPSHUFB       Z15, Z2, Z18
+	VPSHUFB       Z15, Z3, Z19
+	VPCLMULQDQ    $0x00, (DI), Z16, Z11
+	VPCLMULQDQ    $0x11, (DI), Z16, Z12
+	VPXORD        Z11, Z8, Z8
+	VPXORD        Z12, Z10, Z10
+	VPCLMULQDQ    $0x01, (DI), Z16, Z11
+	VPCLMULQDQ    $0x10, (DI), Z16, Z12
+	VPTERNLOGD    $0x96, Z11, Z12, Z9
+	VPCLMULQDQ    $0x00, 64(DI), Z17, Z11
+	VPCLMULQDQ    $0x11, 64(DI), Z17, Z12
+	VPXORD        Z11, Z8, Z8
+	VPXORD        Z12, Z10, Z10
+	VPCLMULQDQ    $0x01, 64(DI), Z17, Z11
+	VPCLMULQDQ    $0x10, 64(DI), Z17, Z12
+	VPTERNLOGD    $0x96, Z11, Z12, Z9
+	VPCLMULQDQ    $0x00, 128(DI), Z18, Z11
+	VPCLMULQDQ    $0x11, 128(DI), Z18, Z12
+	VPXORD        Z11, Z8, Z8
+	VPXORD        Z12, Z10, Z10
+	VPCLMULQDQ    $0x01, 128(DI), Z18, Z11
+	VPCLMULQDQ    $0x10, 128(DI), Z18, Z12
+	VPTERNLOGD    $0x96, Z11, Z12, Z9
+	VPCLMULQDQ    $0x00, 192(DI), Z19, Z11
+	VPCLMULQDQ    $0x11, 192(DI), Z19, Z12
+	VPXORD        Z11, Z8, Z8
+	VPXORD        Z12, Z10, Z10
+	VPCLMULQDQ    $0x01, 192(DI), Z19, Z11
+	VPCLMULQDQ    $0x10, 192(DI), Z19, Z12
+	VPTERNLOGD    $0x96, Z11, Z12, Z9
+	VPCLMULQDQ    $0x10, gfPoly<>+0(SB), Z8, Z11
+	VPSHUFD       $0x4e, Z8, Z8
+	VPTERNLOGD    $0x96, Z11, Z8, Z9
+	VPCLMULQDQ    $0x10, gfPoly<>+0(SB), Z9, Z11
+	VPSHUFD       $0x4e, Z9, Z9
+	VPTERNLOGD    $0x96, Z11, Z9, Z10
+	VEXTRACTI32X4 $0x01, Z10, X11
+	VEXTRACTI32X4 $0x02, Z10, X12
+	VEXTRACTI32X4 $0x03, Z10, X14
+	VPTERNLOGD    $0x96, X11, X12, X14
+	VPXORD        X10, X14, X14
+
+	// AES_K(J0) stays in its register: the tag needs no stack round trip.
+	VPSHUFB X15, X14, X14
+	VPXOR   X7, X14, X14
+	VMOVDQU X14, (R9)
+
+	// Scrub the stack copies of AES_K(J0) and (256-bit path) text.
+	VPXOR   X12, X12, X12
+	VMOVDQU X12, 16(SP)
+	VZEROUPPER
+	RET
+
 // func openAVX512AES256(ks *byte, dst *byte, src *byte, n int, nonce *byte, aad *byte, aadLen int) bool
-// Requires: AVX, AVX512BW, AVX512F, AVX512VL, BMI2, CMOV
+// Requires: AVX, AVX2, AVX512BW, AVX512F, AVX512VL, BMI2, CMOV
 TEXT ·openAVX512AES256(SB), NOSPLIT, $32-57
 	MOVQ ks+0(FP), AX
 	MOVQ dst+8(FP), CX
@@ -7584,35 +11030,12 @@ TEXT ·openAVX512AES256(SB), NOSPLIT, $32-57
 	VMOVDQU64 320(AX), Z29
 	VMOVDQU64 384(AX), Z30
 
-	// J0 = nonce || 0^31 || 1, and AES_K(J0).
-	VMOVQ       (SI), X13
-	VPINSRD     $0x02, 8(SI), X13, X13
-	VPOR        ctrOne<>+0(SB), X13, X13
-	VMOVDQA     X13, X11
-	VPXORD      X24, X11, X11
-	VAESENC     X25, X11, X11
-	VAESENC     X26, X11, X11
-	VAESENC     X27, X11, X11
-	VAESENC     X28, X11, X11
-	VAESENC     X29, X11, X11
-	VAESENC     X30, X11, X11
-	VMOVDQU64   448(AX), X31
-	VAESENC     X31, X11, X11
-	VMOVDQU64   512(AX), X31
-	VAESENC     X31, X11, X11
-	VMOVDQU64   576(AX), X31
-	VAESENC     X31, X11, X11
-	VMOVDQU64   640(AX), X31
-	VAESENC     X31, X11, X11
-	VMOVDQU64   704(AX), X31
-	VAESENC     X31, X11, X11
-	VMOVDQU64   768(AX), X31
-	VAESENC     X31, X11, X11
-	VMOVDQU64   832(AX), X31
-	VAESENC     X31, X11, X11
-	VMOVDQU64   896(AX), X31
-	VAESENCLAST X31, X11, X11
-	VMOVDQU     X11, 16(SP)
+	// J0 = nonce || 0^31 || 1, kept in the last AES state register
+	// until it is encrypted.
+	VMOVQ   (SI), X13
+	VPINSRD $0x02, 8(SI), X13, X13
+	VPOR    ctrOne<>+0(SB), X13, X13
+	VMOVDQA X13, X7
 
 	// Counter blocks inc32(J0)+k, kept little-endian so VPADDD increments them.
 	VPSHUFB    X15, X13, X13
@@ -7620,9 +11043,60 @@ TEXT ·openAVX512AES256(SB), NOSPLIT, $32-57
 	VPADDD     laneInc512<>+0(SB), Z13, Z13
 	VPXOR      X14, X14, X14
 
-	// A short text (one tail, no full chunk) has its keystream started
-	// before the AAD is hashed, so that the hashing runs during the AES
-	// latency; small is set for that case.
+	// A text of 1..shortMax bytes with at most 64 bytes of AAD takes the
+	// short path (see short).
+	TESTQ BX, BX
+	JZ    openAVX512AES256_long
+	CMPQ  BX, $0x00000100
+	JA    openAVX512AES256_long
+	CMPQ  R8, $0x40
+	JA    openAVX512AES256_long
+	CMPQ  BX, $0x00000020
+	JBE   openAVX512AES256_short1h
+	CMPQ  BX, $0x00000040
+	JBE   openAVX512AES256_short1
+	CMPQ  BX, $0x00000060
+	JBE   openAVX512AES256_short2h
+	CMPQ  BX, $0x00000080
+	JBE   openAVX512AES256_short2
+	CMPQ  BX, $0x000000a0
+	JBE   openAVX512AES256_short3h
+	CMPQ  BX, $0x000000c0
+	JBE   openAVX512AES256_short3
+	CMPQ  BX, $0x000000e0
+	JBE   openAVX512AES256_short4h
+	JMP   openAVX512AES256_short4
+
+openAVX512AES256_long:
+	// AES_K(J0).
+	VPXORD      X24, X7, X7
+	VAESENC     X25, X7, X7
+	VAESENC     X26, X7, X7
+	VAESENC     X27, X7, X7
+	VAESENC     X28, X7, X7
+	VAESENC     X29, X7, X7
+	VAESENC     X30, X7, X7
+	VMOVDQU64   448(AX), X31
+	VAESENC     X31, X7, X7
+	VMOVDQU64   512(AX), X31
+	VAESENC     X31, X7, X7
+	VMOVDQU64   576(AX), X31
+	VAESENC     X31, X7, X7
+	VMOVDQU64   640(AX), X31
+	VAESENC     X31, X7, X7
+	VMOVDQU64   704(AX), X31
+	VAESENC     X31, X7, X7
+	VMOVDQU64   768(AX), X31
+	VAESENC     X31, X7, X7
+	VMOVDQU64   832(AX), X31
+	VAESENC     X31, X7, X7
+	VMOVDQU64   896(AX), X31
+	VAESENCLAST X31, X7, X7
+	VMOVDQU     X7, 16(SP)
+
+	// A text of one tail and no full chunk that the short path does not
+	// take has its keystream started before the AAD is hashed, so that the
+	// hashing runs during the AES latency; small is set for that case.
 	XORQ  SI, SI
 	TESTQ BX, BX
 	JZ    openAVX512AES256_aad
@@ -9462,6 +12936,1236 @@ openAVX512AES256_final:
 	VZEROUPPER
 	RET
 
+openAVX512AES256_short1h:
+	// AAD, zero padded to one vector, and the powers of H for it and the text.
+	MOVQ          R8, SI
+	MOVQ          $-1, R10
+	BZHIQ         SI, R10, R10
+	KMOVQ         R10, K1
+	VMOVDQU8.Z    (DI), K1, Z17
+	VPSHUFB       Z15, Z17, Z17
+	MOVQ          BX, SI
+	ADDQ          $0x0f, SI
+	ANDQ          $-16, SI
+	LEAQ          1520(AX), DI
+	SUBQ          SI, DI
+	MOVQ          R8, SI
+	ADDQ          $0x0f, SI
+	ANDQ          $-16, SI
+	MOVQ          DI, R8
+	SUBQ          SI, R8
+	MOVQ          $-1, SI
+	BZHIQ         BX, SI, SI
+	KMOVQ         SI, K2
+	VMOVDQU8.Z    (DX), K2, Y16
+	VPSHUFB       Y15, Y16, Y16
+	VPSHUFB       Z15, Z13, Z0
+	VPXORD        Y24, Y0, Y0
+	VPXORD        X24, X7, X7
+	VAESENC       Y25, Y0, Y0
+	VAESENC       X25, X7, X7
+	VPCLMULQDQ    $0x00, (R8), Z17, Z8
+	VPCLMULQDQ    $0x11, (R8), Z17, Z10
+	VAESENC       Y26, Y0, Y0
+	VAESENC       X26, X7, X7
+	VPCLMULQDQ    $0x01, (R8), Z17, Z9
+	VPCLMULQDQ    $0x10, (R8), Z17, Z11
+	VAESENC       Y27, Y0, Y0
+	VAESENC       X27, X7, X7
+	VPXORD        Z11, Z9, Z9
+	VMOVDQU       (SP), X13
+	VPCLMULQDQ    $0x00, 1520(AX), X13, X11
+	VAESENC       Y28, Y0, Y0
+	VAESENC       X28, X7, X7
+	VPCLMULQDQ    $0x11, 1520(AX), X13, X12
+	VPXORD        Z11, Z8, Z8
+	VAESENC       Y29, Y0, Y0
+	VAESENC       X29, X7, X7
+	VPXORD        Z12, Z10, Z10
+	VPCLMULQDQ    $0x01, 1520(AX), X13, X11
+	VAESENC       Y30, Y0, Y0
+	VAESENC       X30, X7, X7
+	VPCLMULQDQ    $0x10, 1520(AX), X13, X12
+	VPTERNLOGD    $0x96, Z11, Z12, Z9
+	VPCLMULQDQ    $0x00, (DI), Y16, Y11
+	VMOVDQU64     448(AX), Z31
+	VAESENC       Y31, Y0, Y0
+	VAESENC       X31, X7, X7
+	VPCLMULQDQ    $0x11, (DI), Y16, Y12
+	VPXORD        Z11, Z8, Z8
+	VMOVDQU64     512(AX), Z31
+	VAESENC       Y31, Y0, Y0
+	VAESENC       X31, X7, X7
+	VPXORD        Z12, Z10, Z10
+	VPCLMULQDQ    $0x01, (DI), Y16, Y11
+	VPCLMULQDQ    $0x10, (DI), Y16, Y12
+	VMOVDQU64     576(AX), Z31
+	VAESENC       Y31, Y0, Y0
+	VAESENC       X31, X7, X7
+	VPTERNLOGD    $0x96, Z11, Z12, Z9
+	VPCLMULQDQ    $0x10, gfPoly<>+0(SB), Z8, Z11
+	VMOVDQU64     640(AX), Z31
+	VAESENC       Y31, Y0, Y0
+	VAESENC       X31, X7, X7
+	VPSHUFD       $0x4e, Z8, Z8
+	VPTERNLOGD    $0x96, Z11, Z8, Z9
+	VMOVDQU64     704(AX), Z31
+	VAESENC       Y31, Y0, Y0
+	VAESENC       X31, X7, X7
+	VPCLMULQDQ    $0x10, gfPoly<>+0(SB), Z9, Z11
+	VPSHUFD       $0x4e, Z9, Z9
+	VPTERNLOGD    $0x96, Z11, Z9, Z10
+	VMOVDQU64     768(AX), Z31
+	VAESENC       Y31, Y0, Y0
+	VAESENC       X31, X7, X7
+	VEXTRACTI32X4 $0x01, Z10, X11
+	VEXTRACTI32X4 $0x02, Z10, X12
+	VMOVDQU64     832(AX), Z31
+	VAESENC       Y31, Y0, Y0
+	VAESENC       X31, X7, X7
+	VEXTRACTI32X4 $0x03, Z10, X14
+	VPTERNLOGD    $0x96, X11, X12, X14
+	VPXORD        X10, X14, X14
+	VMOVDQU64     896(AX), Z31
+	VAESENCLAST   Y31, Y0, Y0
+	VAESENCLAST   X31, X7, X7
+	VMOVDQU8.Z    (DX), K2, Z11
+	VPXORD        Z11, Z0, Z0
+	VMOVDQU8      Z0, K2, (CX)
+
+	// AES_K(J0) stays in its register: the tag needs no stack round trip.
+	VPSHUFB X15, X14, X14
+	VPXOR   X7, X14, X14
+	VPXOR   (R9), X14, X14
+	VPTEST  X14, X14
+	SETEQ   AL
+	MOVB    AL, ret+56(FP)
+
+	// Scrub the stack copies of AES_K(J0) and (256-bit path) text.
+	VPXOR   X12, X12, X12
+	VMOVDQU X12, 16(SP)
+	VZEROUPPER
+	RET
+
+openAVX512AES256_short1:
+	// AAD, zero padded to one vector, and the powers of H for it and the text.
+	MOVQ          R8, SI
+	MOVQ          $-1, R10
+	BZHIQ         SI, R10, R10
+	KMOVQ         R10, K1
+	VMOVDQU8.Z    (DI), K1, Z17
+	VPSHUFB       Z15, Z17, Z17
+	MOVQ          BX, SI
+	ADDQ          $0x0f, SI
+	ANDQ          $-16, SI
+	LEAQ          1520(AX), DI
+	SUBQ          SI, DI
+	MOVQ          R8, SI
+	ADDQ          $0x0f, SI
+	ANDQ          $-16, SI
+	MOVQ          DI, R8
+	SUBQ          SI, R8
+	MOVQ          $-1, SI
+	BZHIQ         BX, SI, SI
+	KMOVQ         SI, K2
+	VMOVDQU8.Z    (DX), K2, Z16
+	VPSHUFB       Z15, Z16, Z16
+	VPSHUFB       Z15, Z13, Z0
+	VPXORD        Z24, Z0, Z0
+	VPXORD        X24, X7, X7
+	VAESENC       Z25, Z0, Z0
+	VAESENC       X25, X7, X7
+	VPCLMULQDQ    $0x00, (R8), Z17, Z8
+	VPCLMULQDQ    $0x11, (R8), Z17, Z10
+	VAESENC       Z26, Z0, Z0
+	VAESENC       X26, X7, X7
+	VPCLMULQDQ    $0x01, (R8), Z17, Z9
+	VPCLMULQDQ    $0x10, (R8), Z17, Z11
+	VAESENC       Z27, Z0, Z0
+	VAESENC       X27, X7, X7
+	VPXORD        Z11, Z9, Z9
+	VMOVDQU       (SP), X13
+	VPCLMULQDQ    $0x00, 1520(AX), X13, X11
+	VAESENC       Z28, Z0, Z0
+	VAESENC       X28, X7, X7
+	VPCLMULQDQ    $0x11, 1520(AX), X13, X12
+	VPXORD        Z11, Z8, Z8
+	VAESENC       Z29, Z0, Z0
+	VAESENC       X29, X7, X7
+	VPXORD        Z12, Z10, Z10
+	VPCLMULQDQ    $0x01, 1520(AX), X13, X11
+	VAESENC       Z30, Z0, Z0
+	VAESENC       X30, X7, X7
+	VPCLMULQDQ    $0x10, 1520(AX), X13, X12
+	VPTERNLOGD    $0x96, Z11, Z12, Z9
+	VPCLMULQDQ    $0x00, (DI), Z16, Z11
+	VMOVDQU64     448(AX), Z31
+	VAESENC       Z31, Z0, Z0
+	VAESENC       X31, X7, X7
+	VPCLMULQDQ    $0x11, (DI), Z16, Z12
+	VPXORD        Z11, Z8, Z8
+	VMOVDQU64     512(AX), Z31
+	VAESENC       Z31, Z0, Z0
+	VAESENC       X31, X7, X7
+	VPXORD        Z12, Z10, Z10
+	VPCLMULQDQ    $0x01, (DI), Z16, Z11
+	VPCLMULQDQ    $0x10, (DI), Z16, Z12
+	VMOVDQU64     576(AX), Z31
+	VAESENC       Z31, Z0, Z0
+	VAESENC       X31, X7, X7
+	VPTERNLOGD    $0x96, Z11, Z12, Z9
+	VPCLMULQDQ    $0x10, gfPoly<>+0(SB), Z8, Z11
+	VMOVDQU64     640(AX), Z31
+	VAESENC       Z31, Z0, Z0
+	VAESENC       X31, X7, X7
+	VPSHUFD       $0x4e, Z8, Z8
+	VPTERNLOGD    $0x96, Z11, Z8, Z9
+	VMOVDQU64     704(AX), Z31
+	VAESENC       Z31, Z0, Z0
+	VAESENC       X31, X7, X7
+	VPCLMULQDQ    $0x10, gfPoly<>+0(SB), Z9, Z11
+	VPSHUFD       $0x4e, Z9, Z9
+	VPTERNLOGD    $0x96, Z11, Z9, Z10
+	VMOVDQU64     768(AX), Z31
+	VAESENC       Z31, Z0, Z0
+	VAESENC       X31, X7, X7
+	VEXTRACTI32X4 $0x01, Z10, X11
+	VEXTRACTI32X4 $0x02, Z10, X12
+	VMOVDQU64     832(AX), Z31
+	VAESENC       Z31, Z0, Z0
+	VAESENC       X31, X7, X7
+	VEXTRACTI32X4 $0x03, Z10, X14
+	VPTERNLOGD    $0x96, X11, X12, X14
+	VPXORD        X10, X14, X14
+	VMOVDQU64     896(AX), Z31
+	VAESENCLAST   Z31, Z0, Z0
+	VAESENCLAST   X31, X7, X7
+	VMOVDQU8.Z    (DX), K2, Z11
+	VPXORD        Z11, Z0, Z0
+	VMOVDQU8      Z0, K2, (CX)
+
+	// AES_K(J0) stays in its register: the tag needs no stack round trip.
+	VPSHUFB X15, X14, X14
+	VPXOR   X7, X14, X14
+	VPXOR   (R9), X14, X14
+	VPTEST  X14, X14
+	SETEQ   AL
+	MOVB    AL, ret+56(FP)
+
+	// Scrub the stack copies of AES_K(J0) and (256-bit path) text.
+	VPXOR   X12, X12, X12
+	VMOVDQU X12, 16(SP)
+	VZEROUPPER
+	RET
+
+openAVX512AES256_short2h:
+	// AAD, zero padded to one vector, and the powers of H for it and the text.
+	MOVQ          R8, SI
+	MOVQ          $-1, R10
+	BZHIQ         SI, R10, R10
+	KMOVQ         R10, K1
+	VMOVDQU8.Z    (DI), K1, Z18
+	VPSHUFB       Z15, Z18, Z18
+	MOVQ          BX, SI
+	ADDQ          $0x0f, SI
+	ANDQ          $-16, SI
+	LEAQ          1520(AX), DI
+	SUBQ          SI, DI
+	MOVQ          R8, SI
+	ADDQ          $0x0f, SI
+	ANDQ          $-16, SI
+	MOVQ          DI, R8
+	SUBQ          SI, R8
+	SUBQ          $0x00000040, BX
+	MOVQ          $-1, SI
+	BZHIQ         BX, SI, SI
+	KMOVQ         SI, K2
+	VMOVDQU64     (DX), Z16
+	VMOVDQU8.Z    64(DX), K2, Y17
+	VPSHUFB       Z15, Z16, Z16
+	VPSHUFB       Y15, Y17, Y17
+	VPSHUFB       Z15, Z13, Z0
+	VPADDD        inc4<>+0(SB), Z13, Z13
+	VPSHUFB       Z15, Z13, Z1
+	VPXORD        Z24, Z0, Z0
+	VPXORD        Y24, Y1, Y1
+	VPXORD        X24, X7, X7
+	VAESENC       Z25, Z0, Z0
+	VAESENC       Y25, Y1, Y1
+	VAESENC       X25, X7, X7
+	VPCLMULQDQ    $0x00, (R8), Z18, Z8
+	VPCLMULQDQ    $0x11, (R8), Z18, Z10
+	VAESENC       Z26, Z0, Z0
+	VAESENC       Y26, Y1, Y1
+	VAESENC       X26, X7, X7
+	VPCLMULQDQ    $0x01, (R8), Z18, Z9
+	VPCLMULQDQ    $0x10, (R8), Z18, Z11
+	VPXORD        Z11, Z9, Z9
+	VAESENC       Z27, Z0, Z0
+	VAESENC       Y27, Y1, Y1
+	VAESENC       X27, X7, X7
+	VMOVDQU       (SP), X13
+	VPCLMULQDQ    $0x00, 1520(AX), X13, X11
+	VPCLMULQDQ    $0x11, 1520(AX), X13, X12
+	VAESENC       Z28, Z0, Z0
+	VAESENC       Y28, Y1, Y1
+	VAESENC       X28, X7, X7
+	VPXORD        Z11, Z8, Z8
+	VPXORD        Z12, Z10, Z10
+	VPCLMULQDQ    $0x01, 1520(AX), X13, X11
+	VAESENC       Z29, Z0, Z0
+	VAESENC       Y29, Y1, Y1
+	VAESENC       X29, X7, X7
+	VPCLMULQDQ    $0x10, 1520(AX), X13, X12
+	VPTERNLOGD    $0x96, Z11, Z12, Z9
+	VPCLMULQDQ    $0x00, (DI), Z16, Z11
+	VAESENC       Z30, Z0, Z0
+	VAESENC       Y30, Y1, Y1
+	VAESENC       X30, X7, X7
+	VPCLMULQDQ    $0x11, (DI), Z16, Z12
+	VPXORD        Z11, Z8, Z8
+	VPXORD        Z12, Z10, Z10
+	VMOVDQU64     448(AX), Z31
+	VAESENC       Z31, Z0, Z0
+	VAESENC       Y31, Y1, Y1
+	VAESENC       X31, X7, X7
+	VPCLMULQDQ    $0x01, (DI), Z16, Z11
+	VPCLMULQDQ    $0x10, (DI), Z16, Z12
+	VPTERNLOGD    $0x96, Z11, Z12, Z9
+	VMOVDQU64     512(AX), Z31
+	VAESENC       Z31, Z0, Z0
+	VAESENC       Y31, Y1, Y1
+	VAESENC       X31, X7, X7
+	VPCLMULQDQ    $0x00, 64(DI), Y17, Y11
+	VPCLMULQDQ    $0x11, 64(DI), Y17, Y12
+	VPXORD        Z11, Z8, Z8
+	VMOVDQU64     576(AX), Z31
+	VAESENC       Z31, Z0, Z0
+	VAESENC       Y31, Y1, Y1
+	VAESENC       X31, X7, X7
+	VPXORD        Z12, Z10, Z10
+	VPCLMULQDQ    $0x01, 64(DI), Y17, Y11
+	VPCLMULQDQ    $0x10, 64(DI), Y17, Y12
+	VMOVDQU64     640(AX), Z31
+	VAESENC       Z31, Z0, Z0
+	VAESENC       Y31, Y1, Y1
+	VAESENC       X31, X7, X7
+	VPTERNLOGD    $0x96, Z11, Z12, Z9
+	VPCLMULQDQ    $0x10, gfPoly<>+0(SB), Z8, Z11
+	VPSHUFD       $0x4e, Z8, Z8
+	VMOVDQU64     704(AX), Z31
+	VAESENC       Z31, Z0, Z0
+	VAESENC       Y31, Y1, Y1
+	VAESENC       X31, X7, X7
+	VPTERNLOGD    $0x96, Z11, Z8, Z9
+	VPCLMULQDQ    $0x10, gfPoly<>+0(SB), Z9, Z11
+	VPSHUFD       $0x4e, Z9, Z9
+	VMOVDQU64     768(AX), Z31
+	VAESENC       Z31, Z0, Z0
+	VAESENC       Y31, Y1, Y1
+	VAESENC       X31, X7, X7
+	VPTERNLOGD    $0x96, Z11, Z9, Z10
+	VEXTRACTI32X4 $0x01, Z10, X11
+	VEXTRACTI32X4 $0x02, Z10, X12
+	VMOVDQU64     832(AX), Z31
+	VAESENC       Z31, Z0, Z0
+	VAESENC       Y31, Y1, Y1
+	VAESENC       X31, X7, X7
+	VEXTRACTI32X4 $0x03, Z10, X14
+	VPTERNLOGD    $0x96, X11, X12, X14
+	VPXORD        X10, X14, X14
+	VMOVDQU64     896(AX), Z31
+	VAESENCLAST   Z31, Z0, Z0
+	VAESENCLAST   Y31, Y1, Y1
+	VAESENCLAST   X31, X7, X7
+	VPXORD        (DX), Z0, Z0
+	VMOVDQU64     Z0, (CX)
+	VMOVDQU8.Z    64(DX), K2, Z11
+	VPXORD        Z11, Z1, Z1
+	VMOVDQU8      Z1, K2, 64(CX)
+
+	// AES_K(J0) stays in its register: the tag needs no stack round trip.
+	VPSHUFB X15, X14, X14
+	VPXOR   X7, X14, X14
+	VPXOR   (R9), X14, X14
+	VPTEST  X14, X14
+	SETEQ   AL
+	MOVB    AL, ret+56(FP)
+
+	// Scrub the stack copies of AES_K(J0) and (256-bit path) text.
+	VPXOR   X12, X12, X12
+	VMOVDQU X12, 16(SP)
+	VZEROUPPER
+	RET
+
+openAVX512AES256_short2:
+	// AAD, zero padded to one vector, and the powers of H for it and the text.
+	MOVQ          R8, SI
+	MOVQ          $-1, R10
+	BZHIQ         SI, R10, R10
+	KMOVQ         R10, K1
+	VMOVDQU8.Z    (DI), K1, Z18
+	VPSHUFB       Z15, Z18, Z18
+	MOVQ          BX, SI
+	ADDQ          $0x0f, SI
+	ANDQ          $-16, SI
+	LEAQ          1520(AX), DI
+	SUBQ          SI, DI
+	MOVQ          R8, SI
+	ADDQ          $0x0f, SI
+	ANDQ          $-16, SI
+	MOVQ          DI, R8
+	SUBQ          SI, R8
+	SUBQ          $0x00000040, BX
+	MOVQ          $-1, SI
+	BZHIQ         BX, SI, SI
+	KMOVQ         SI, K2
+	VMOVDQU64     (DX), Z16
+	VMOVDQU8.Z    64(DX), K2, Z17
+	VPSHUFB       Z15, Z16, Z16
+	VPSHUFB       Z15, Z17, Z17
+	VPSHUFB       Z15, Z13, Z0
+	VPADDD        inc4<>+0(SB), Z13, Z13
+	VPSHUFB       Z15, Z13, Z1
+	VPXORD        Z24, Z0, Z0
+	VPXORD        Z24, Z1, Z1
+	VPXORD        X24, X7, X7
+	VAESENC       Z25, Z0, Z0
+	VAESENC       Z25, Z1, Z1
+	VAESENC       X25, X7, X7
+	VPCLMULQDQ    $0x00, (R8), Z18, Z8
+	VPCLMULQDQ    $0x11, (R8), Z18, Z10
+	VAESENC       Z26, Z0, Z0
+	VAESENC       Z26, Z1, Z1
+	VAESENC       X26, X7, X7
+	VPCLMULQDQ    $0x01, (R8), Z18, Z9
+	VPCLMULQDQ    $0x10, (R8), Z18, Z11
+	VPXORD        Z11, Z9, Z9
+	VAESENC       Z27, Z0, Z0
+	VAESENC       Z27, Z1, Z1
+	VAESENC       X27, X7, X7
+	VMOVDQU       (SP), X13
+	VPCLMULQDQ    $0x00, 1520(AX), X13, X11
+	VPCLMULQDQ    $0x11, 1520(AX), X13, X12
+	VAESENC       Z28, Z0, Z0
+	VAESENC       Z28, Z1, Z1
+	VAESENC       X28, X7, X7
+	VPXORD        Z11, Z8, Z8
+	VPXORD        Z12, Z10, Z10
+	VPCLMULQDQ    $0x01, 1520(AX), X13, X11
+	VAESENC       Z29, Z0, Z0
+	VAESENC       Z29, Z1, Z1
+	VAESENC       X29, X7, X7
+	VPCLMULQDQ    $0x10, 1520(AX), X13, X12
+	VPTERNLOGD    $0x96, Z11, Z12, Z9
+	VPCLMULQDQ    $0x00, (DI), Z16, Z11
+	VAESENC       Z30, Z0, Z0
+	VAESENC       Z30, Z1, Z1
+	VAESENC       X30, X7, X7
+	VPCLMULQDQ    $0x11, (DI), Z16, Z12
+	VPXORD        Z11, Z8, Z8
+	VPXORD        Z12, Z10, Z10
+	VMOVDQU64     448(AX), Z31
+	VAESENC       Z31, Z0, Z0
+	VAESENC       Z31, Z1, Z1
+	VAESENC       X31, X7, X7
+	VPCLMULQDQ    $0x01, (DI), Z16, Z11
+	VPCLMULQDQ    $0x10, (DI), Z16, Z12
+	VPTERNLOGD    $0x96, Z11, Z12, Z9
+	VMOVDQU64     512(AX), Z31
+	VAESENC       Z31, Z0, Z0
+	VAESENC       Z31, Z1, Z1
+	VAESENC       X31, X7, X7
+	VPCLMULQDQ    $0x00, 64(DI), Z17, Z11
+	VPCLMULQDQ    $0x11, 64(DI), Z17, Z12
+	VPXORD        Z11, Z8, Z8
+	VMOVDQU64     576(AX), Z31
+	VAESENC       Z31, Z0, Z0
+	VAESENC       Z31, Z1, Z1
+	VAESENC       X31, X7, X7
+	VPXORD        Z12, Z10, Z10
+	VPCLMULQDQ    $0x01, 64(DI), Z17, Z11
+	VPCLMULQDQ    $0x10, 64(DI), Z17, Z12
+	VMOVDQU64     640(AX), Z31
+	VAESENC       Z31, Z0, Z0
+	VAESENC       Z31, Z1, Z1
+	VAESENC       X31, X7, X7
+	VPTERNLOGD    $0x96, Z11, Z12, Z9
+	VPCLMULQDQ    $0x10, gfPoly<>+0(SB), Z8, Z11
+	VPSHUFD       $0x4e, Z8, Z8
+	VMOVDQU64     704(AX), Z31
+	VAESENC       Z31, Z0, Z0
+	VAESENC       Z31, Z1, Z1
+	VAESENC       X31, X7, X7
+	VPTERNLOGD    $0x96, Z11, Z8, Z9
+	VPCLMULQDQ    $0x10, gfPoly<>+0(SB), Z9, Z11
+	VPSHUFD       $0x4e, Z9, Z9
+	VMOVDQU64     768(AX), Z31
+	VAESENC       Z31, Z0, Z0
+	VAESENC       Z31, Z1, Z1
+	VAESENC       X31, X7, X7
+	VPTERNLOGD    $0x96, Z11, Z9, Z10
+	VEXTRACTI32X4 $0x01, Z10, X11
+	VEXTRACTI32X4 $0x02, Z10, X12
+	VMOVDQU64     832(AX), Z31
+	VAESENC       Z31, Z0, Z0
+	VAESENC       Z31, Z1, Z1
+	VAESENC       X31, X7, X7
+	VEXTRACTI32X4 $0x03, Z10, X14
+	VPTERNLOGD    $0x96, X11, X12, X14
+	VPXORD        X10, X14, X14
+	VMOVDQU64     896(AX), Z31
+	VAESENCLAST   Z31, Z0, Z0
+	VAESENCLAST   Z31, Z1, Z1
+	VAESENCLAST   X31, X7, X7
+	VPXORD        (DX), Z0, Z0
+	VMOVDQU64     Z0, (CX)
+	VMOVDQU8.Z    64(DX), K2, Z11
+	VPXORD        Z11, Z1, Z1
+	VMOVDQU8      Z1, K2, 64(CX)
+
+	// AES_K(J0) stays in its register: the tag needs no stack round trip.
+	VPSHUFB X15, X14, X14
+	VPXOR   X7, X14, X14
+	VPXOR   (R9), X14, X14
+	VPTEST  X14, X14
+	SETEQ   AL
+	MOVB    AL, ret+56(FP)
+
+	// Scrub the stack copies of AES_K(J0) and (256-bit path) text.
+	VPXOR   X12, X12, X12
+	VMOVDQU X12, 16(SP)
+	VZEROUPPER
+	RET
+
+openAVX512AES256_short3h:
+	// AAD, zero padded to one vector, and the powers of H for it and the text.
+	MOVQ          R8, SI
+	MOVQ          $-1, R10
+	BZHIQ         SI, R10, R10
+	KMOVQ         R10, K1
+	VMOVDQU8.Z    (DI), K1, Z19
+	VPSHUFB       Z15, Z19, Z19
+	MOVQ          BX, SI
+	ADDQ          $0x0f, SI
+	ANDQ          $-16, SI
+	LEAQ          1520(AX), DI
+	SUBQ          SI, DI
+	MOVQ          R8, SI
+	ADDQ          $0x0f, SI
+	ANDQ          $-16, SI
+	MOVQ          DI, R8
+	SUBQ          SI, R8
+	SUBQ          $0x00000080, BX
+	MOVQ          $-1, SI
+	BZHIQ         BX, SI, SI
+	KMOVQ         SI, K2
+	VMOVDQU64     (DX), Z16
+	VMOVDQU64     64(DX), Z17
+	VMOVDQU8.Z    128(DX), K2, Y18
+	VPSHUFB       Z15, Z16, Z16
+	VPSHUFB       Z15, Z17, Z17
+	VPSHUFB       Y15, Y18, Y18
+	VPSHUFB       Z15, Z13, Z0
+	VPADDD        inc4<>+0(SB), Z13, Z13
+	VPSHUFB       Z15, Z13, Z1
+	VPADDD        inc4<>+0(SB), Z13, Z13
+	VPSHUFB       Z15, Z13, Z2
+	VPXORD        Z24, Z0, Z0
+	VPXORD        Z24, Z1, Z1
+	VPXORD        Y24, Y2, Y2
+	VPXORD        X24, X7, X7
+	VAESENC       Z25, Z0, Z0
+	VAESENC       Z25, Z1, Z1
+	VAESENC       Y25, Y2, Y2
+	VAESENC       X25, X7, X7
+	VPCLMULQDQ    $0x00, (R8), Z19, Z8
+	VPCLMULQDQ    $0x11, (R8), Z19, Z10
+	VPCLMULQDQ    $0x01, (R8), Z19, Z9
+	VAESENC       Z26, Z0, Z0
+	VAESENC       Z26, Z1, Z1
+	VAESENC       Y26, Y2, Y2
+	VAESENC       X26, X7, X7
+	VPCLMULQDQ    $0x10, (R8), Z19, Z11
+	VPXORD        Z11, Z9, Z9
+	VMOVDQU       (SP), X13
+	VAESENC       Z27, Z0, Z0
+	VAESENC       Z27, Z1, Z1
+	VAESENC       Y27, Y2, Y2
+	VAESENC       X27, X7, X7
+	VPCLMULQDQ    $0x00, 1520(AX), X13, X11
+	VPCLMULQDQ    $0x11, 1520(AX), X13, X12
+	VPXORD        Z11, Z8, Z8
+	VPXORD        Z12, Z10, Z10
+	VAESENC       Z28, Z0, Z0
+	VAESENC       Z28, Z1, Z1
+	VAESENC       Y28, Y2, Y2
+	VAESENC       X28, X7, X7
+	VPCLMULQDQ    $0x01, 1520(AX), X13, X11
+	VPCLMULQDQ    $0x10, 1520(AX), X13, X12
+	VPTERNLOGD    $0x96, Z11, Z12, Z9
+	VAESENC       Z29, Z0, Z0
+	VAESENC       Z29, Z1, Z1
+	VAESENC       Y29, Y2, Y2
+	VAESENC       X29, X7, X7
+	VPCLMULQDQ    $0x00, (DI), Z16, Z11
+	VPCLMULQDQ    $0x11, (DI), Z16, Z12
+	VPXORD        Z11, Z8, Z8
+	VPXORD        Z12, Z10, Z10
+	VAESENC       Z30, Z0, Z0
+	VAESENC       Z30, Z1, Z1
+	VAESENC       Y30, Y2, Y2
+	VAESENC       X30, X7, X7
+	VPCLMULQDQ    $0x01, (DI), Z16, Z11
+	VPCLMULQDQ    $0x10, (DI), Z16, Z12
+	VPTERNLOGD    $0x96, Z11, Z12, Z9
+	VMOVDQU64     448(AX), Z31
+	VAESENC       Z31, Z0, Z0
+	VAESENC       Z31, Z1, Z1
+	VAESENC       Y31, Y2, Y2
+	VAESENC       X31, X7, X7
+	VPCLMULQDQ    $0x00, 64(DI), Z17, Z11
+	VPCLMULQDQ    $0x11, 64(DI), Z17, Z12
+	VPXORD        Z11, Z8, Z8
+	VPXORD        Z12, Z10, Z10
+	VMOVDQU64     512(AX), Z31
+	VAESENC       Z31, Z0, Z0
+	VAESENC       Z31, Z1, Z1
+	VAESENC       Y31, Y2, Y2
+	VAESENC       X31, X7, X7
+	VPCLMULQDQ    $0x01, 64(DI), Z17, Z11
+	VPCLMULQDQ    $0x10, 64(DI), Z17, Z12
+	VPTERNLOGD    $0x96, Z11, Z12, Z9
+	VMOVDQU64     576(AX), Z31
+	VAESENC       Z31, Z0, Z0
+	VAESENC       Z31, Z1, Z1
+	VAESENC       Y31, Y2, Y2
+	VAESENC       X31, X7, X7
+	VPCLMULQDQ    $0x00, 128(DI), Y18, Y11
+	VPCLMULQDQ    $0x11, 128(DI), Y18, Y12
+	VPXORD        Z11, Z8, Z8
+	VPXORD        Z12, Z10, Z10
+	VMOVDQU64     640(AX), Z31
+	VAESENC       Z31, Z0, Z0
+	VAESENC       Z31, Z1, Z1
+	VAESENC       Y31, Y2, Y2
+	VAESENC       X31, X7, X7
+	VPCLMULQDQ    $0x01, 128(DI), Y18, Y11
+	VPCLMULQDQ    $0x10, 128(DI), Y18, Y12
+	VPTERNLOGD    $0x96, Z11, Z12, Z9
+	VMOVDQU64     704(AX), Z31
+	VAESENC       Z31, Z0, Z0
+	VAESENC       Z31, Z1, Z1
+	VAESENC       Y31, Y2, Y2
+	VAESENC       X31, X7, X7
+	VPCLMULQDQ    $0x10, gfPoly<>+0(SB), Z8, Z11
+	VPSHUFD       $0x4e, Z8, Z8
+	VPTERNLOGD    $0x96, Z11, Z8, Z9
+	VPCLMULQDQ    $0x10, gfPoly<>+0(SB), Z9, Z11
+	VMOVDQU64     768(AX), Z31
+	VAESENC       Z31, Z0, Z0
+	VAESENC       Z31, Z1, Z1
+	VAESENC       Y31, Y2, Y2
+	VAESENC       X31, X7, X7
+	VPSHUFD       $0x4e, Z9, Z9
+	VPTERNLOGD    $0x96, Z11, Z9, Z10
+	VEXTRACTI32X4 $0x01, Z10, X11
+	VMOVDQU64     832(AX), Z31
+	VAESENC       Z31, Z0, Z0
+	VAESENC       Z31, Z1, Z1
+	VAESENC       Y31, Y2, Y2
+	VAESENC       X31, X7, X7
+	VEXTRACTI32X4 $0x02, Z10, X12
+	VEXTRACTI32X4 $0x03, Z10, X14
+	VPTERNLOGD    $0x96, X11, X12, X14
+	VPXORD        X10, X14, X14
+	VMOVDQU64     896(AX), Z31
+	VAESENCLAST   Z31, Z0, Z0
+	VAESENCLAST   Z31, Z1, Z1
+	VAESENCLAST   Y31, Y2, Y2
+	VAESENCLAST   X31, X7, X7
+	VPXORD        (DX), Z0, Z0
+	VMOVDQU64     Z0, (CX)
+	VPXORD        64(DX), Z1, Z1
+	VMOVDQU64     Z1, 64(CX)
+	VMOVDQU8.Z    128(DX), K2, Z11
+	VPXORD        Z11, Z2, Z2
+	VMOVDQU8      Z2, K2, 128(CX)
+
+	// AES_K(J0) stays in its register: the tag needs no stack round trip.
+	VPSHUFB X15, X14, X14
+	VPXOR   X7, X14, X14
+	VPXOR   (R9), X14, X14
+	VPTEST  X14, X14
+	SETEQ   AL
+	MOVB    AL, ret+56(FP)
+
+	// Scrub the stack copies of AES_K(J0) and (256-bit path) text.
+	VPXOR   X12, X12, X12
+	VMOVDQU X12, 16(SP)
+	VZEROUPPER
+	RET
+
+openAVX512AES256_short3:
+	// AAD, zero padded to one vector, and the powers of H for it and the text.
+	MOVQ          R8, SI
+	MOVQ          $-1, R10
+	BZHIQ         SI, R10, R10
+	KMOVQ         R10, K1
+	VMOVDQU8.Z    (DI), K1, Z19
+	VPSHUFB       Z15, Z19, Z19
+	MOVQ          BX, SI
+	ADDQ          $0x0f, SI
+	ANDQ          $-16, SI
+	LEAQ          1520(AX), DI
+	SUBQ          SI, DI
+	MOVQ          R8, SI
+	ADDQ          $0x0f, SI
+	ANDQ          $-16, SI
+	MOVQ          DI, R8
+	SUBQ          SI, R8
+	SUBQ          $0x00000080, BX
+	MOVQ          $-1, SI
+	BZHIQ         BX, SI, SI
+	KMOVQ         SI, K2
+	VMOVDQU64     (DX), Z16
+	VMOVDQU64     64(DX), Z17
+	VMOVDQU8.Z    128(DX), K2, Z18
+	VPSHUFB       Z15, Z16, Z16
+	VPSHUFB       Z15, Z17, Z17
+	VPSHUFB       Z15, Z18, Z18
+	VPSHUFB       Z15, Z13, Z0
+	VPADDD        inc4<>+0(SB), Z13, Z13
+	VPSHUFB       Z15, Z13, Z1
+	VPADDD        inc4<>+0(SB), Z13, Z13
+	VPSHUFB       Z15, Z13, Z2
+	VPXORD        Z24, Z0, Z0
+	VPXORD        Z24, Z1, Z1
+	VPXORD        Z24, Z2, Z2
+	VPXORD        X24, X7, X7
+	VAESENC       Z25, Z0, Z0
+	VAESENC       Z25, Z1, Z1
+	VAESENC       Z25, Z2, Z2
+	VAESENC       X25, X7, X7
+	VPCLMULQDQ    $0x00, (R8), Z19, Z8
+	VPCLMULQDQ    $0x11, (R8), Z19, Z10
+	VPCLMULQDQ    $0x01, (R8), Z19, Z9
+	VAESENC       Z26, Z0, Z0
+	VAESENC       Z26, Z1, Z1
+	VAESENC       Z26, Z2, Z2
+	VAESENC       X26, X7, X7
+	VPCLMULQDQ    $0x10, (R8), Z19, Z11
+	VPXORD        Z11, Z9, Z9
+	VMOVDQU       (SP), X13
+	VAESENC       Z27, Z0, Z0
+	VAESENC       Z27, Z1, Z1
+	VAESENC       Z27, Z2, Z2
+	VAESENC       X27, X7, X7
+	VPCLMULQDQ    $0x00, 1520(AX), X13, X11
+	VPCLMULQDQ    $0x11, 1520(AX), X13, X12
+	VPXORD        Z11, Z8, Z8
+	VPXORD        Z12, Z10, Z10
+	VAESENC       Z28, Z0, Z0
+	VAESENC       Z28, Z1, Z1
+	VAESENC       Z28, Z2, Z2
+	VAESENC       X28, X7, X7
+	VPCLMULQDQ    $0x01, 1520(AX), X13, X11
+	VPCLMULQDQ    $0x10, 1520(AX), X13, X12
+	VPTERNLOGD    $0x96, Z11, Z12, Z9
+	VAESENC       Z29, Z0, Z0
+	VAESENC       Z29, Z1, Z1
+	VAESENC       Z29, Z2, Z2
+	VAESENC       X29, X7, X7
+	VPCLMULQDQ    $0x00, (DI), Z16, Z11
+	VPCLMULQDQ    $0x11, (DI), Z16, Z12
+	VPXORD        Z11, Z8, Z8
+	VPXORD        Z12, Z10, Z10
+	VAESENC       Z30, Z0, Z0
+	VAESENC       Z30, Z1, Z1
+	VAESENC       Z30, Z2, Z2
+	VAESENC       X30, X7, X7
+	VPCLMULQDQ    $0x01, (DI), Z16, Z11
+	VPCLMULQDQ    $0x10, (DI), Z16, Z12
+	VPTERNLOGD    $0x96, Z11, Z12, Z9
+	VMOVDQU64     448(AX), Z31
+	VAESENC       Z31, Z0, Z0
+	VAESENC       Z31, Z1, Z1
+	VAESENC       Z31, Z2, Z2
+	VAESENC       X31, X7, X7
+	VPCLMULQDQ    $0x00, 64(DI), Z17, Z11
+	VPCLMULQDQ    $0x11, 64(DI), Z17, Z12
+	VPXORD        Z11, Z8, Z8
+	VPXORD        Z12, Z10, Z10
+	VMOVDQU64     512(AX), Z31
+	VAESENC       Z31, Z0, Z0
+	VAESENC       Z31, Z1, Z1
+	VAESENC       Z31, Z2, Z2
+	VAESENC       X31, X7, X7
+	VPCLMULQDQ    $0x01, 64(DI), Z17, Z11
+	VPCLMULQDQ    $0x10, 64(DI), Z17, Z12
+	VPTERNLOGD    $0x96, Z11, Z12, Z9
+	VMOVDQU64     576(AX), Z31
+	VAESENC       Z31, Z0, Z0
+	VAESENC       Z31, Z1, Z1
+	VAESENC       Z31, Z2, Z2
+	VAESENC       X31, X7, X7
+	VPCLMULQDQ    $0x00, 128(DI), Z18, Z11
+	VPCLMULQDQ    $0x11, 128(DI), Z18, Z12
+	VPXORD        Z11, Z8, Z8
+	VPXORD        Z12, Z10, Z10
+	VMOVDQU64     640(AX), Z31
+	VAESENC       Z31, Z0, Z0
+	VAESENC       Z31, Z1, Z1
+	VAESENC       Z31, Z2, Z2
+	VAESENC       X31, X7, X7
+	VPCLMULQDQ    $0x01, 128(DI), Z18, Z11
+	VPCLMULQDQ    $0x10, 128(DI), Z18, Z12
+	VPTERNLOGD    $0x96, Z11, Z12, Z9
+	VMOVDQU64     704(AX), Z31
+	VAESENC       Z31, Z0, Z0
+	VAESENC       Z31, Z1, Z1
+	VAESENC       Z31, Z2, Z2
+	VAESENC       X31, X7, X7
+	VPCLMULQDQ    $0x10, gfPoly<>+0(SB), Z8, Z11
+	VPSHUFD       $0x4e, Z8, Z8
+	VPTERNLOGD    $0x96, Z11, Z8, Z9
+	VPCLMULQDQ    $0x10, gfPoly<>+0(SB), Z9, Z11
+	VMOVDQU64     768(AX), Z31
+	VAESENC       Z31, Z0, Z0
+	VAESENC       Z31, Z1, Z1
+	VAESENC       Z31, Z2, Z2
+	VAESENC       X31, X7, X7
+	VPSHUFD       $0x4e, Z9, Z9
+	VPTERNLOGD    $0x96, Z11, Z9, Z10
+	VEXTRACTI32X4 $0x01, Z10, X11
+	VMOVDQU64     832(AX), Z31
+	VAESENC       Z31, Z0, Z0
+	VAESENC       Z31, Z1, Z1
+	VAESENC       Z31, Z2, Z2
+	VAESENC       X31, X7, X7
+	VEXTRACTI32X4 $0x02, Z10, X12
+	VEXTRACTI32X4 $0x03, Z10, X14
+	VPTERNLOGD    $0x96, X11, X12, X14
+	VPXORD        X10, X14, X14
+	VMOVDQU64     896(AX), Z31
+	VAESENCLAST   Z31, Z0, Z0
+	VAESENCLAST   Z31, Z1, Z1
+	VAESENCLAST   Z31, Z2, Z2
+	VAESENCLAST   X31, X7, X7
+	VPXORD        (DX), Z0, Z0
+	VMOVDQU64     Z0, (CX)
+	VPXORD        64(DX), Z1, Z1
+	VMOVDQU64     Z1, 64(CX)
+	VMOVDQU8.Z    128(DX), K2, Z11
+	VPXORD        Z11, Z2, Z2
+	VMOVDQU8      Z2, K2, 128(CX)
+
+	// AES_K(J0) stays in its register: the tag needs no stack round trip.
+	VPSHUFB X15, X14, X14
+	VPXOR   X7, X14, X14
+	VPXOR   (R9), X14, X14
+	VPTEST  X14, X14
+	SETEQ   AL
+	MOVB    AL, ret+56(FP)
+
+	// Scrub the stack copies of AES_K(J0) and (256-bit path) text.
+	VPXOR   X12, X12, X12
+	VMOVDQU X12, 16(SP)
+	VZEROUPPER
+	RET
+
+openAVX512AES256_short4h:
+	// AAD, zero padded to one vector, and the powers of H for it and the text.
+	MOVQ          R8, SI
+	MOVQ          $-1, R10
+	BZHIQ         SI, R10, R10
+	KMOVQ         R10, K1
+	VMOVDQU8.Z    (DI), K1, Z20
+	VPSHUFB       Z15, Z20, Z20
+	MOVQ          BX, SI
+	ADDQ          $0x0f, SI
+	ANDQ          $-16, SI
+	LEAQ          1520(AX), DI
+	SUBQ          SI, DI
+	MOVQ          R8, SI
+	ADDQ          $0x0f, SI
+	ANDQ          $-16, SI
+	MOVQ          DI, R8
+	SUBQ          SI, R8
+	SUBQ          $0x000000c0, BX
+	MOVQ          $-1, SI
+	BZHIQ         BX, SI, SI
+	KMOVQ         SI, K2
+	VMOVDQU64     (DX), Z16
+	VMOVDQU64     64(DX), Z17
+	VMOVDQU64     128(DX), Z18
+	VMOVDQU8.Z    192(DX), K2, Y19
+	VPSHUFB       Z15, Z16, Z16
+	VPSHUFB       Z15, Z17, Z17
+	VPSHUFB       Z15, Z18, Z18
+	VPSHUFB       Y15, Y19, Y19
+	VPSHUFB       Z15, Z13, Z0
+	VPADDD        inc4<>+0(SB), Z13, Z13
+	VPSHUFB       Z15, Z13, Z1
+	VPADDD        inc4<>+0(SB), Z13, Z13
+	VPSHUFB       Z15, Z13, Z2
+	VPADDD        inc4<>+0(SB), Z13, Z13
+	VPSHUFB       Z15, Z13, Z3
+	VPXORD        Z24, Z0, Z0
+	VPXORD        Z24, Z1, Z1
+	VPXORD        Z24, Z2, Z2
+	VPXORD        Y24, Y3, Y3
+	VPXORD        X24, X7, X7
+	VAESENC       Z25, Z0, Z0
+	VAESENC       Z25, Z1, Z1
+	VAESENC       Z25, Z2, Z2
+	VAESENC       Y25, Y3, Y3
+	VAESENC       X25, X7, X7
+	VPCLMULQDQ    $0x00, (R8), Z20, Z8
+	VPCLMULQDQ    $0x11, (R8), Z20, Z10
+	VPCLMULQDQ    $0x01, (R8), Z20, Z9
+	VPCLMULQDQ    $0x10, (R8), Z20, Z11
+	VAESENC       Z26, Z0, Z0
+	VAESENC       Z26, Z1, Z1
+	VAESENC       Z26, Z2, Z2
+	VAESENC       Y26, Y3, Y3
+	VAESENC       X26, X7, X7
+	VPXORD        Z11, Z9, Z9
+	VMOVDQU       (SP), X13
+	VPCLMULQDQ    $0x00, 1520(AX), X13, X11
+	VPCLMULQDQ    $0x11, 1520(AX), X13, X12
+	VAESENC       Z27, Z0, Z0
+	VAESENC       Z27, Z1, Z1
+	VAESENC       Z27, Z2, Z2
+	VAESENC       Y27, Y3, Y3
+	VAESENC       X27, X7, X7
+	VPXORD        Z11, Z8, Z8
+	VPXORD        Z12, Z10, Z10
+	VPCLMULQDQ    $0x01, 1520(AX), X13, X11
+	VPCLMULQDQ    $0x10, 1520(AX), X13, X12
+	VAESENC       Z28, Z0, Z0
+	VAESENC       Z28, Z1, Z1
+	VAESENC       Z28, Z2, Z2
+	VAESENC       Y28, Y3, Y3
+	VAESENC       X28, X7, X7
+	VPTERNLOGD    $0x96, Z11, Z12, Z9
+	VPCLMULQDQ    $0x00, (DI), Z16, Z11
+	VPCLMULQDQ    $0x11, (DI), Z16, Z12
+	VPXORD        Z11, Z8, Z8
+	VAESENC       Z29, Z0, Z0
+	VAESENC       Z29, Z1, Z1
+	VAESENC       Z29, Z2, Z2
+	VAESENC       Y29, Y3, Y3
+	VAESENC       X29, X7, X7
+	VPXORD        Z12, Z10, Z10
+	VPCLMULQDQ    $0x01, (DI), Z16, Z11
+	VPCLMULQDQ    $0x10, (DI), Z16, Z12
+	VPTERNLOGD    $0x96, Z11, Z12, Z9
+	VAESENC       Z30, Z0, Z0
+	VAESENC       Z30, Z1, Z1
+	VAESENC       Z30, Z2, Z2
+	VAESENC       Y30, Y3, Y3
+	VAESENC       X30, X7, X7
+	VPCLMULQDQ    $0x00, 64(DI), Z17, Z11
+	VPCLMULQDQ    $0x11, 64(DI), Z17, Z12
+	VPXORD        Z11, Z8, Z8
+	VPXORD        Z12, Z10, Z10
+	VMOVDQU64     448(AX), Z31
+	VAESENC       Z31, Z0, Z0
+	VAESENC       Z31, Z1, Z1
+	VAESENC       Z31, Z2, Z2
+	VAESENC       Y31, Y3, Y3
+	VAESENC       X31, X7, X7
+	VPCLMULQDQ    $0x01, 64(DI), Z17, Z11
+	VPCLMULQDQ    $0x10, 64(DI), Z17, Z12
+	VPTERNLOGD    $0x96, Z11, Z12, Z9
+	VPCLMULQDQ    $0x00, 128(DI), Z18, Z11
+	VMOVDQU64     512(AX), Z31
+	VAESENC       Z31, Z0, Z0
+	VAESENC       Z31, Z1, Z1
+	VAESENC       Z31, Z2, Z2
+	VAESENC       Y31, Y3, Y3
+	VAESENC       X31, X7, X7
+	VPCLMULQDQ    $0x11, 128(DI), Z18, Z12
+	VPXORD        Z11, Z8, Z8
+	VPXORD        Z12, Z10, Z10
+	VPCLMULQDQ    $0x01, 128(DI), Z18, Z11
+	VMOVDQU64     576(AX), Z31
+	VAESENC       Z31, Z0, Z0
+	VAESENC       Z31, Z1, Z1
+	VAESENC       Z31, Z2, Z2
+	VAESENC       Y31, Y3, Y3
+	VAESENC       X31, X7, X7
+	VPCLMULQDQ    $0x10, 128(DI), Z18, Z12
+	VPTERNLOGD    $0x96, Z11, Z12, Z9
+	VPCLMULQDQ    $0x00, 192(DI), Y19, Y11
+	VPCLMULQDQ    $0x11, 192(DI), Y19, Y12
+	VMOVDQU64     640(AX), Z31
+	VAESENC       Z31, Z0, Z0
+	VAESENC       Z31, Z1, Z1
+	VAESENC       Z31, Z2, Z2
+	VAESENC       Y31, Y3, Y3
+	VAESENC       X31, X7, X7
+	VPXORD        Z11, Z8, Z8
+	VPXORD        Z12, Z10, Z10
+	VPCLMULQDQ    $0x01, 192(DI), Y19, Y11
+	VPCLMULQDQ    $0x10, 192(DI), Y19, Y12
+	VMOVDQU64     704(AX), Z31
+	VAESENC       Z31, Z0, Z0
+	VAESENC       Z31, Z1, Z1
+	VAESENC       Z31, Z2, Z2
+	VAESENC       Y31, Y3, Y3
+	VAESENC       X31, X7, X7
+	VPTERNLOGD    $0x96, Z11, Z12, Z9
+	VPCLMULQDQ    $0x10, gfPoly<>+0(SB), Z8, Z11
+	VPSHUFD       $0x4e, Z8, Z8
+	VPTERNLOGD    $0x96, Z11, Z8, Z9
+	VMOVDQU64     768(AX), Z31
+	VAESENC       Z31, Z0, Z0
+	VAESENC       Z31, Z1, Z1
+	VAESENC       Z31, Z2, Z2
+	VAESENC       Y31, Y3, Y3
+	VAESENC       X31, X7, X7
+	VPCLMULQDQ    $0x10, gfPoly<>+0(SB), Z9, Z11
+	VPSHUFD       $0x4e, Z9, Z9
+	VPTERNLOGD    $0x96, Z11, Z9, Z10
+	VEXTRACTI32X4 $0x01, Z10, X11
+	VMOVDQU64     832(AX), Z31
+	VAESENC       Z31, Z0, Z0
+	VAESENC       Z31, Z1, Z1
+	VAESENC       Z31, Z2, Z2
+	VAESENC       Y31, Y3, Y3
+	VAESENC       X31, X7, X7
+	VEXTRACTI32X4 $0x02, Z10, X12
+	VEXTRACTI32X4 $0x03, Z10, X14
+	VPTERNLOGD    $0x96, X11, X12, X14
+	VPXORD        X10, X14, X14
+	VMOVDQU64     896(AX), Z31
+	VAESENCLAST   Z31, Z0, Z0
+	VAESENCLAST   Z31, Z1, Z1
+	VAESENCLAST   Z31, Z2, Z2
+	VAESENCLAST   Y31, Y3, Y3
+	VAESENCLAST   X31, X7, X7
+	VPXORD        (DX), Z0, Z0
+	VMOVDQU64     Z0, (CX)
+	VPXORD        64(DX), Z1, Z1
+	VMOVDQU64     Z1, 64(CX)
+	VPXORD        128(DX), Z2, Z2
+	VMOVDQU64     Z2, 128(CX)
+	VMOVDQU8.Z    192(DX), K2, Z11
+	VPXORD        Z11, Z3, Z3
+	VMOVDQU8      Z3, K2, 192(CX)
+
+	// AES_K(J0) stays in its register: the tag needs no stack round trip.
+	VPSHUFB X15, X14, X14
+	VPXOR   X7, X14, X14
+	VPXOR   (R9), X14, X14
+	VPTEST  X14, X14
+	SETEQ   AL
+	MOVB    AL, ret+56(FP)
+
+	// Scrub the stack copies of AES_K(J0) and (256-bit path) text.
+	VPXOR   X12, X12, X12
+	VMOVDQU X12, 16(SP)
+	VZEROUPPER
+	RET
+
+openAVX512AES256_short4:
+	// AAD, zero padded to one vector, and the powers of H for it and the text.
+	MOVQ          R8, SI
+	MOVQ          $-1, R10
+	BZHIQ         SI, R10, R10
+	KMOVQ         R10, K1
+	VMOVDQU8.Z    (DI), K1, Z20
+	VPSHUFB       Z15, Z20, Z20
+	MOVQ          BX, SI
+	ADDQ          $0x0f, SI
+	ANDQ          $-16, SI
+	LEAQ          1520(AX), DI
+	SUBQ          SI, DI
+	MOVQ          R8, SI
+	ADDQ          $0x0f, SI
+	ANDQ          $-16, SI
+	MOVQ          DI, R8
+	SUBQ          SI, R8
+	SUBQ          $0x000000c0, BX
+	MOVQ          $-1, SI
+	BZHIQ         BX, SI, SI
+	KMOVQ         SI, K2
+	VMOVDQU64     (DX), Z16
+	VMOVDQU64     64(DX), Z17
+	VMOVDQU64     128(DX), Z18
+	VMOVDQU8.Z    192(DX), K2, Z19
+	VPSHUFB       Z15, Z16, Z16
+	VPSHUFB       Z15, Z17, Z17
+	VPSHUFB       Z15, Z18, Z18
+	VPSHUFB       Z15, Z19, Z19
+	VPSHUFB       Z15, Z13, Z0
+	VPADDD        inc4<>+0(SB), Z13, Z13
+	VPSHUFB       Z15, Z13, Z1
+	VPADDD        inc4<>+0(SB), Z13, Z13
+	VPSHUFB       Z15, Z13, Z2
+	VPADDD        inc4<>+0(SB), Z13, Z13
+	VPSHUFB       Z15, Z13, Z3
+	VPXORD        Z24, Z0, Z0
+	VPXORD        Z24, Z1, Z1
+	VPXORD        Z24, Z2, Z2
+	VPXORD        Z24, Z3, Z3
+	VPXORD        X24, X7, X7
+	VAESENC       Z25, Z0, Z0
+	VAESENC       Z25, Z1, Z1
+	VAESENC       Z25, Z2, Z2
+	VAESENC       Z25, Z3, Z3
+	VAESENC       X25, X7, X7
+	VPCLMULQDQ    $0x00, (R8), Z20, Z8
+	VPCLMULQDQ    $0x11, (R8), Z20, Z10
+	VPCLMULQDQ    $0x01, (R8), Z20, Z9
+	VPCLMULQDQ    $0x10, (R8), Z20, Z11
+	VAESENC       Z26, Z0, Z0
+	VAESENC       Z26, Z1, Z1
+	VAESENC       Z26, Z2, Z2
+	VAESENC       Z26, Z3, Z3
+	VAESENC       X26, X7, X7
+	VPXORD        Z11, Z9, Z9
+	VMOVDQU       (SP), X13
+	VPCLMULQDQ    $0x00, 1520(AX), X13, X11
+	VPCLMULQDQ    $0x11, 1520(AX), X13, X12
+	VAESENC       Z27, Z0, Z0
+	VAESENC       Z27, Z1, Z1
+	VAESENC       Z27, Z2, Z2
+	VAESENC       Z27, Z3, Z3
+	VAESENC       X27, X7, X7
+	VPXORD        Z11, Z8, Z8
+	VPXORD        Z12, Z10, Z10
+	VPCLMULQDQ    $0x01, 1520(AX), X13, X11
+	VPCLMULQDQ    $0x10, 1520(AX), X13, X12
+	VAESENC       Z28, Z0, Z0
+	VAESENC       Z28, Z1, Z1
+	VAESENC       Z28, Z2, Z2
+	VAESENC       Z28, Z3, Z3
+	VAESENC       X28, X7, X7
+	VPTERNLOGD    $0x96, Z11, Z12, Z9
+	VPCLMULQDQ    $0x00, (DI), Z16, Z11
+	VPCLMULQDQ    $0x11, (DI), Z16, Z12
+	VPXORD        Z11, Z8, Z8
+	VAESENC       Z29, Z0, Z0
+	VAESENC       Z29, Z1, Z1
+	VAESENC       Z29, Z2, Z2
+	VAESENC       Z29, Z3, Z3
+	VAESENC       X29, X7, X7
+	VPXORD        Z12, Z10, Z10
+	VPCLMULQDQ    $0x01, (DI), Z16, Z11
+	VPCLMULQDQ    $0x10, (DI), Z16, Z12
+	VPTERNLOGD    $0x96, Z11, Z12, Z9
+	VAESENC       Z30, Z0, Z0
+	VAESENC       Z30, Z1, Z1
+	VAESENC       Z30, Z2, Z2
+	VAESENC       Z30, Z3, Z3
+	VAESENC       X30, X7, X7
+	VPCLMULQDQ    $0x00, 64(DI), Z17, Z11
+	VPCLMULQDQ    $0x11, 64(DI), Z17, Z12
+	VPXORD        Z11, Z8, Z8
+	VPXORD        Z12, Z10, Z10
+	VMOVDQU64     448(AX), Z31
+	VAESENC       Z31, Z0, Z0
+	VAESENC       Z31, Z1, Z1
+	VAESENC       Z31, Z2, Z2
+	VAESENC       Z31, Z3, Z3
+	VAESENC       X31, X7, X7
+	VPCLMULQDQ    $0x01, 64(DI), Z17, Z11
+	VPCLMULQDQ    $0x10, 64(DI), Z17, Z12
+	VPTERNLOGD    $0x96, Z11, Z12, Z9
+	VPCLMULQDQ    $0x00, 128(DI), Z18, Z11
+	VMOVDQU64     512(AX), Z31
+	VAESENC       Z31, Z0, Z0
+	VAESENC       Z31, Z1, Z1
+	VAESENC       Z31, Z2, Z2
+	VAESENC       Z31, Z3, Z3
+	VAESENC       X31, X7, X7
+	VPCLMULQDQ    $0x11, 128(DI), Z18, Z12
+	VPXORD        Z11, Z8, Z8
+	VPXORD        Z12, Z10, Z10
+	VPCLMULQDQ    $0x01, 128(DI), Z18, Z11
+	VMOVDQU64     576(AX), Z31
+	VAESENC       Z31, Z0, Z0
+	VAESENC       Z31, Z1, Z1
+	VAESENC       Z31, Z2, Z2
+	VAESENC       Z31, Z3, Z3
+	VAESENC       X31, X7, X7
+	VPCLMULQDQ    $0x10, 128(DI), Z18, Z12
+	VPTERNLOGD    $0x96, Z11, Z12, Z9
+	VPCLMULQDQ    $0x00, 192(DI), Z19, Z11
+	VPCLMULQDQ    $0x11, 192(DI), Z19, Z12
+	VMOVDQU64     640(AX), Z31
+	VAESENC       Z31, Z0, Z0
+	VAESENC       Z31, Z1, Z1
+	VAESENC       Z31, Z2, Z2
+	VAESENC       Z31, Z3, Z3
+	VAESENC       X31, X7, X7
+	VPXORD        Z11, Z8, Z8
+	VPXORD        Z12, Z10, Z10
+	VPCLMULQDQ    $0x01, 192(DI), Z19, Z11
+	VPCLMULQDQ    $0x10, 192(DI), Z19, Z12
+	VMOVDQU64     704(AX), Z31
+	VAESENC       Z31, Z0, Z0
+	VAESENC       Z31, Z1, Z1
+	VAESENC       Z31, Z2, Z2
+	VAESENC       Z31, Z3, Z3
+	VAESENC       X31, X7, X7
+	VPTERNLOGD    $0x96, Z11, Z12, Z9
+	VPCLMULQDQ    $0x10, gfPoly<>+0(SB), Z8, Z11
+	VPSHUFD       $0x4e, Z8, Z8
+	VPTERNLOGD    $0x96, Z11, Z8, Z9
+	VMOVDQU64     768(AX), Z31
+	VAESENC       Z31, Z0, Z0
+	VAESENC       Z31, Z1, Z1
+	VAESENC       Z31, Z2, Z2
+	VAESENC       Z31, Z3, Z3
+	VAESENC       X31, X7, X7
+	VPCLMULQDQ    $0x10, gfPoly<>+0(SB), Z9, Z11
+	VPSHUFD       $0x4e, Z9, Z9
+	VPTERNLOGD    $0x96, Z11, Z9, Z10
+	VEXTRACTI32X4 $0x01, Z10, X11
+	VMOVDQU64     832(AX), Z31
+	VAESENC       Z31, Z0, Z0
+	VAESENC       Z31, Z1, Z1
+	VAESENC       Z31, Z2, Z2
+	VAESENC       Z31, Z3, Z3
+	VAESENC       X31, X7, X7
+	VEXTRACTI32X4 $0x02, Z10, X12
+	VEXTRACTI32X4 $0x03, Z10, X14
+	VPTERNLOGD    $0x96, X11, X12, X14
+	VPXORD        X10, X14, X14
+	VMOVDQU64     896(AX), Z31
+	VAESENCLAST   Z31, Z0, Z0
+	VAESENCLAST   Z31, Z1, Z1
+	VAESENCLAST   Z31, Z2, Z2
+	VAESENCLAST   Z31, Z3, Z3
+	VAESENCLAST   X31, X7, X7
+	VPXORD        (DX), Z0, Z0
+	VMOVDQU64     Z0, (CX)
+	VPXORD        64(DX), Z1, Z1
+	VMOVDQU64     Z1, 64(CX)
+	VPXORD        128(DX), Z2, Z2
+	VMOVDQU64     Z2, 128(CX)
+	VMOVDQU8.Z    192(DX), K2, Z11
+	VPXORD        Z11, Z3, Z3
+	VMOVDQU8      Z3, K2, 192(CX)
+
+	// AES_K(J0) stays in its register: the tag needs no stack round trip.
+	VPSHUFB X15, X14, X14
+	VPXOR   X7, X14, X14
+	VPXOR   (R9), X14, X14
+	VPTEST  X14, X14
+	SETEQ   AL
+	MOVB    AL, ret+56(FP)
+
+	// Scrub the stack copies of AES_K(J0) and (256-bit path) text.
+	VPXOR   X12, X12, X12
+	VMOVDQU X12, 16(SP)
+	VZEROUPPER
+	RET
+
 // func sealAVX2AES128(ks *byte, dst *byte, src *byte, n int, nonce *byte, aad *byte, aadLen int)
 // Requires: AVX, AVX2
 TEXT ·sealAVX2AES128(SB), NOSPLIT, $160-56
@@ -9483,23 +14187,12 @@ TEXT ·sealAVX2AES128(SB), NOSPLIT, $160-56
 	LEAQ    (CX)(BX*1), R9
 	VMOVDQU bswapMask<>+0(SB), Y15
 
-	// J0 = nonce || 0^31 || 1, and AES_K(J0).
-	VMOVQ       (SI), X13
-	VPINSRD     $0x02, 8(SI), X13, X13
-	VPOR        ctrOne<>+0(SB), X13, X13
-	VMOVDQA     X13, X11
-	VPXOR       (AX), X11, X11
-	VAESENC     64(AX), X11, X11
-	VAESENC     128(AX), X11, X11
-	VAESENC     192(AX), X11, X11
-	VAESENC     256(AX), X11, X11
-	VAESENC     320(AX), X11, X11
-	VAESENC     384(AX), X11, X11
-	VAESENC     448(AX), X11, X11
-	VAESENC     512(AX), X11, X11
-	VAESENC     576(AX), X11, X11
-	VAESENCLAST 640(AX), X11, X11
-	VMOVDQU     X11, 16(SP)
+	// J0 = nonce || 0^31 || 1, kept in the last AES state register
+	// until it is encrypted.
+	VMOVQ   (SI), X13
+	VPINSRD $0x02, 8(SI), X13, X13
+	VPOR    ctrOne<>+0(SB), X13, X13
+	VMOVDQA X13, X3
 
 	// Counter blocks inc32(J0)+k, kept little-endian so VPADDD increments them.
 	VPSHUFB X15, X13, X13
@@ -9507,9 +14200,23 @@ TEXT ·sealAVX2AES128(SB), NOSPLIT, $160-56
 	VPADDD  laneInc256<>+0(SB), Y13, Y13
 	VPXOR   X14, X14, X14
 
-	// A short text (one tail, no full chunk) has its keystream started
-	// before the AAD is hashed, so that the hashing runs during the AES
-	// latency; small is set for that case.
+	// AES_K(J0).
+	VPXOR       (AX), X3, X3
+	VAESENC     64(AX), X3, X3
+	VAESENC     128(AX), X3, X3
+	VAESENC     192(AX), X3, X3
+	VAESENC     256(AX), X3, X3
+	VAESENC     320(AX), X3, X3
+	VAESENC     384(AX), X3, X3
+	VAESENC     448(AX), X3, X3
+	VAESENC     512(AX), X3, X3
+	VAESENC     576(AX), X3, X3
+	VAESENCLAST 640(AX), X3, X3
+	VMOVDQU     X3, 16(SP)
+
+	// A text of one tail and no full chunk that the short path does not
+	// take has its keystream started before the AAD is hashed, so that the
+	// hashing runs during the AES latency; small is set for that case.
 	XORQ  SI, SI
 	TESTQ BX, BX
 	JZ    sealAVX2AES128_aad
@@ -10728,23 +15435,12 @@ TEXT ·openAVX2AES128(SB), NOSPLIT, $160-57
 	LEAQ    (DX)(BX*1), R9
 	VMOVDQU bswapMask<>+0(SB), Y15
 
-	// J0 = nonce || 0^31 || 1, and AES_K(J0).
-	VMOVQ       (SI), X13
-	VPINSRD     $0x02, 8(SI), X13, X13
-	VPOR        ctrOne<>+0(SB), X13, X13
-	VMOVDQA     X13, X11
-	VPXOR       (AX), X11, X11
-	VAESENC     64(AX), X11, X11
-	VAESENC     128(AX), X11, X11
-	VAESENC     192(AX), X11, X11
-	VAESENC     256(AX), X11, X11
-	VAESENC     320(AX), X11, X11
-	VAESENC     384(AX), X11, X11
-	VAESENC     448(AX), X11, X11
-	VAESENC     512(AX), X11, X11
-	VAESENC     576(AX), X11, X11
-	VAESENCLAST 640(AX), X11, X11
-	VMOVDQU     X11, 16(SP)
+	// J0 = nonce || 0^31 || 1, kept in the last AES state register
+	// until it is encrypted.
+	VMOVQ   (SI), X13
+	VPINSRD $0x02, 8(SI), X13, X13
+	VPOR    ctrOne<>+0(SB), X13, X13
+	VMOVDQA X13, X3
 
 	// Counter blocks inc32(J0)+k, kept little-endian so VPADDD increments them.
 	VPSHUFB X15, X13, X13
@@ -10752,9 +15448,23 @@ TEXT ·openAVX2AES128(SB), NOSPLIT, $160-57
 	VPADDD  laneInc256<>+0(SB), Y13, Y13
 	VPXOR   X14, X14, X14
 
-	// A short text (one tail, no full chunk) has its keystream started
-	// before the AAD is hashed, so that the hashing runs during the AES
-	// latency; small is set for that case.
+	// AES_K(J0).
+	VPXOR       (AX), X3, X3
+	VAESENC     64(AX), X3, X3
+	VAESENC     128(AX), X3, X3
+	VAESENC     192(AX), X3, X3
+	VAESENC     256(AX), X3, X3
+	VAESENC     320(AX), X3, X3
+	VAESENC     384(AX), X3, X3
+	VAESENC     448(AX), X3, X3
+	VAESENC     512(AX), X3, X3
+	VAESENC     576(AX), X3, X3
+	VAESENCLAST 640(AX), X3, X3
+	VMOVDQU     X3, 16(SP)
+
+	// A text of one tail and no full chunk that the short path does not
+	// take has its keystream started before the AAD is hashed, so that the
+	// hashing runs during the AES latency; small is set for that case.
 	XORQ  SI, SI
 	TESTQ BX, BX
 	JZ    openAVX2AES128_aad
@@ -11857,27 +16567,12 @@ TEXT ·sealAVX2AES256(SB), NOSPLIT, $160-56
 	LEAQ    (CX)(BX*1), R9
 	VMOVDQU bswapMask<>+0(SB), Y15
 
-	// J0 = nonce || 0^31 || 1, and AES_K(J0).
-	VMOVQ       (SI), X13
-	VPINSRD     $0x02, 8(SI), X13, X13
-	VPOR        ctrOne<>+0(SB), X13, X13
-	VMOVDQA     X13, X11
-	VPXOR       (AX), X11, X11
-	VAESENC     64(AX), X11, X11
-	VAESENC     128(AX), X11, X11
-	VAESENC     192(AX), X11, X11
-	VAESENC     256(AX), X11, X11
-	VAESENC     320(AX), X11, X11
-	VAESENC     384(AX), X11, X11
-	VAESENC     448(AX), X11, X11
-	VAESENC     512(AX), X11, X11
-	VAESENC     576(AX), X11, X11
-	VAESENC     640(AX), X11, X11
-	VAESENC     704(AX), X11, X11
-	VAESENC     768(AX), X11, X11
-	VAESENC     832(AX), X11, X11
-	VAESENCLAST 896(AX), X11, X11
-	VMOVDQU     X11, 16(SP)
+	// J0 = nonce || 0^31 || 1, kept in the last AES state register
+	// until it is encrypted.
+	VMOVQ   (SI), X13
+	VPINSRD $0x02, 8(SI), X13, X13
+	VPOR    ctrOne<>+0(SB), X13, X13
+	VMOVDQA X13, X3
 
 	// Counter blocks inc32(J0)+k, kept little-endian so VPADDD increments them.
 	VPSHUFB X15, X13, X13
@@ -11885,9 +16580,27 @@ TEXT ·sealAVX2AES256(SB), NOSPLIT, $160-56
 	VPADDD  laneInc256<>+0(SB), Y13, Y13
 	VPXOR   X14, X14, X14
 
-	// A short text (one tail, no full chunk) has its keystream started
-	// before the AAD is hashed, so that the hashing runs during the AES
-	// latency; small is set for that case.
+	// AES_K(J0).
+	VPXOR       (AX), X3, X3
+	VAESENC     64(AX), X3, X3
+	VAESENC     128(AX), X3, X3
+	VAESENC     192(AX), X3, X3
+	VAESENC     256(AX), X3, X3
+	VAESENC     320(AX), X3, X3
+	VAESENC     384(AX), X3, X3
+	VAESENC     448(AX), X3, X3
+	VAESENC     512(AX), X3, X3
+	VAESENC     576(AX), X3, X3
+	VAESENC     640(AX), X3, X3
+	VAESENC     704(AX), X3, X3
+	VAESENC     768(AX), X3, X3
+	VAESENC     832(AX), X3, X3
+	VAESENCLAST 896(AX), X3, X3
+	VMOVDQU     X3, 16(SP)
+
+	// A text of one tail and no full chunk that the short path does not
+	// take has its keystream started before the AAD is hashed, so that the
+	// hashing runs during the AES latency; small is set for that case.
 	XORQ  SI, SI
 	TESTQ BX, BX
 	JZ    sealAVX2AES256_aad
@@ -13178,27 +17891,12 @@ TEXT ·openAVX2AES256(SB), NOSPLIT, $160-57
 	LEAQ    (DX)(BX*1), R9
 	VMOVDQU bswapMask<>+0(SB), Y15
 
-	// J0 = nonce || 0^31 || 1, and AES_K(J0).
-	VMOVQ       (SI), X13
-	VPINSRD     $0x02, 8(SI), X13, X13
-	VPOR        ctrOne<>+0(SB), X13, X13
-	VMOVDQA     X13, X11
-	VPXOR       (AX), X11, X11
-	VAESENC     64(AX), X11, X11
-	VAESENC     128(AX), X11, X11
-	VAESENC     192(AX), X11, X11
-	VAESENC     256(AX), X11, X11
-	VAESENC     320(AX), X11, X11
-	VAESENC     384(AX), X11, X11
-	VAESENC     448(AX), X11, X11
-	VAESENC     512(AX), X11, X11
-	VAESENC     576(AX), X11, X11
-	VAESENC     640(AX), X11, X11
-	VAESENC     704(AX), X11, X11
-	VAESENC     768(AX), X11, X11
-	VAESENC     832(AX), X11, X11
-	VAESENCLAST 896(AX), X11, X11
-	VMOVDQU     X11, 16(SP)
+	// J0 = nonce || 0^31 || 1, kept in the last AES state register
+	// until it is encrypted.
+	VMOVQ   (SI), X13
+	VPINSRD $0x02, 8(SI), X13, X13
+	VPOR    ctrOne<>+0(SB), X13, X13
+	VMOVDQA X13, X3
 
 	// Counter blocks inc32(J0)+k, kept little-endian so VPADDD increments them.
 	VPSHUFB X15, X13, X13
@@ -13206,9 +17904,27 @@ TEXT ·openAVX2AES256(SB), NOSPLIT, $160-57
 	VPADDD  laneInc256<>+0(SB), Y13, Y13
 	VPXOR   X14, X14, X14
 
-	// A short text (one tail, no full chunk) has its keystream started
-	// before the AAD is hashed, so that the hashing runs during the AES
-	// latency; small is set for that case.
+	// AES_K(J0).
+	VPXOR       (AX), X3, X3
+	VAESENC     64(AX), X3, X3
+	VAESENC     128(AX), X3, X3
+	VAESENC     192(AX), X3, X3
+	VAESENC     256(AX), X3, X3
+	VAESENC     320(AX), X3, X3
+	VAESENC     384(AX), X3, X3
+	VAESENC     448(AX), X3, X3
+	VAESENC     512(AX), X3, X3
+	VAESENC     576(AX), X3, X3
+	VAESENC     640(AX), X3, X3
+	VAESENC     704(AX), X3, X3
+	VAESENC     768(AX), X3, X3
+	VAESENC     832(AX), X3, X3
+	VAESENCLAST 896(AX), X3, X3
+	VMOVDQU     X3, 16(SP)
+
+	// A text of one tail and no full chunk that the short path does not
+	// take has its keystream started before the AAD is hashed, so that the
+	// hashing runs during the AES latency; small is set for that case.
 	XORQ  SI, SI
 	TESTQ BX, BX
 	JZ    openAVX2AES256_aad

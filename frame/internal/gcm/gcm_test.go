@@ -156,6 +156,35 @@ func TestAADLengths(t *testing.T) {
 	})
 }
 
+// TestShortGrid covers every pair of text length 0..300 and AAD length
+// 0..70 in place and not: both sides of the 512-bit path's short-path limits
+// (text of at most 256 bytes, AAD of at most 64).
+func TestShortGrid(t *testing.T) {
+	forEachPath(t, func(t *testing.T, im impl) {
+		for _, kl := range []int{16, 32} {
+			key := fill(kl, 31)
+			g, ref := mustNew(t, key, im), mustStd(t, key)
+			ran := 0
+			for n := 0; n <= 300; n++ {
+				for al := 0; al <= 70; al++ {
+					nonce, p, a := fill(NonceSize, uint32(n*71+al)), fill(n, uint32(n)), fill(al, uint32(al+500))
+					if !check(t, g, ref, nonce, p, a) {
+						t.Fatalf("AES-%d: n %d, aad %d failed", 8*kl, n, al)
+					}
+					buf := g.Seal(nil, nonce, p, a)
+					if pt, err := g.Open(buf[:0], nonce, buf, a); err != nil || !bytes.Equal(pt, p) {
+						t.Fatalf("AES-%d: in-place Open(len %d, aad %d): %v", 8*kl, n, al, err)
+					}
+					ran++
+				}
+			}
+			if ran != 301*71 {
+				t.Fatalf("ran %d cases, want %d", ran, 301*71)
+			}
+		}
+	})
+}
+
 // TestLongTexts compares a selection of lengths up to 1 MiB.
 func TestLongTexts(t *testing.T) {
 	lengths := []int{1536, 2047, 2048, 2049, 4095, 4096, 4097, 8191, 16384, 16384 + 3,

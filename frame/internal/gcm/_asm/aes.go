@@ -36,6 +36,44 @@ func aesRounds(evex bool, nr int, state []VecPhysical, rk func(i int) Op, work s
 	}
 }
 
+// aesRoundsPlus is aesRounds (AVX-512) on state registers of mixed widths:
+// rk gives the round keys at the widest, and each register takes them at
+// its own width (the keys are repeated in every 128-bit lane).
+func aesRoundsPlus(nr int, state []VecPhysical, rk func(i int) Op, work steps) {
+	at := func(k Op, size uint) Op {
+		r := k.(VecPhysical)
+		if p, ok := k.(preloaded); ok {
+			r = p.VecPhysical
+		}
+		switch size {
+		case 16:
+			return r.AsX()
+		case 32:
+			return r.AsY()
+		}
+		return r
+	}
+	for i := 0; i <= nr; i++ {
+		if p, ok := rk(i).(preloaded); ok {
+			p.load()
+		}
+		for _, a := range state {
+			k := at(rk(i), a.Size())
+			switch {
+			case i == 0:
+				xor(true, k, a, a)
+			case i < nr:
+				vaesenc(k, a, a)
+			default:
+				vaesenclast(k, a, a)
+			}
+		}
+		if i >= 1 && i <= nr-1 {
+			work[(i-1)*len(work)/(nr-1) : i*len(work)/(nr-1)].emit()
+		}
+	}
+}
+
 // preloaded is a round-key operand that must be loaded into its register
 // at the start of the round (see fn.rk).
 type preloaded struct {

@@ -178,9 +178,30 @@ func genFn(p path, seal bool) {
 		Doc(fmt.Sprintf("%s decrypts n bytes at src to dst with AES-%d-GCM and reports whether the tag at src+n is valid.", f.name, p.bits()))
 	}
 	f.prologue()
-	Comment("A short text (one tail, no full chunk) has its keystream started",
-		"before the AAD is hashed, so that the hashing runs during the AES",
-		"latency; small is set for that case.")
+	if f.evex {
+		Comment("A text of 1..shortMax bytes with at most 64 bytes of AAD takes the",
+			"short path (see short).")
+		TESTQ(f.n, f.n)
+		JZ(LabelRef(f.l("long")))
+		CMPQ(f.n, U32(shortMax))
+		JA(LabelRef(f.l("long")))
+		CMPQ(f.aadLen, U8(64))
+		JA(LabelRef(f.l("long")))
+		for v := 1; v <= shortMax/f.w; v++ {
+			CMPQ(f.n, U32((v-1)*f.w+f.w/2))
+			JBE(LabelRef(f.shortLabel(v, true)))
+			if v < shortMax/f.w {
+				CMPQ(f.n, U32(v*f.w))
+				JBE(LabelRef(f.shortLabel(v, false)))
+			}
+		}
+		JMP(LabelRef(f.shortLabel(shortMax/f.w, false)))
+		Label(f.l("long"))
+	}
+	f.encJ0()
+	Comment("A text of one tail and no full chunk that the short path does not",
+		"take has its keystream started before the AAD is hashed, so that the",
+		"hashing runs during the AES latency; small is set for that case.")
 	f.small = GP64()
 	XORQ(f.small, f.small)
 	TESTQ(f.n, f.n)
@@ -200,6 +221,12 @@ func genFn(p path, seal bool) {
 	}
 	f.tails()
 	f.finish()
+	if f.evex {
+		for v := 1; v <= shortMax/f.w; v++ {
+			f.short(v, true)
+			f.short(v, false)
+		}
+	}
 }
 
 // prologue loads the arguments and constants, computes the lengths block,
@@ -243,15 +270,13 @@ func (f *fn) prologue() {
 		VMOVDQU(bswapMask, f.bswap(32))
 	}
 
-	Comment("J0 = nonce || 0^31 || 1, and AES_K(J0).")
+	Comment("J0 = nonce || 0^31 || 1, kept in the last AES state register",
+		"until it is encrypted.")
 	j0 := f.x(f.pl.ctr)
 	VMOVQ(Mem{Base: nonce}, j0)
 	VPINSRD(U8(2), Mem{Base: nonce, Disp: 8}, j0, j0)
 	VPOR(ctrOne, j0, j0)
-	e := f.x(f.pl.t0)
-	VMOVDQA(j0, e)
-	aesRounds(f.evex, f.nr, []VecPhysical{e}, f.rk(16), nil)
-	VMOVDQU(e, f.ej0)
+	VMOVDQA(j0, f.j0x())
 
 	Comment("Counter blocks inc32(J0)+k, kept little-endian so VPADDD increments them.")
 	VPSHUFB(f.bswap(16), j0, j0)
@@ -263,6 +288,18 @@ func (f *fn) prologue() {
 		VPADDD(laneInc256, f.r(f.pl.ctr), f.r(f.pl.ctr))
 	}
 	VPXOR(f.x(f.pl.s), f.x(f.pl.s), f.x(f.pl.s))
+}
+
+// j0x is the register that holds J0 from the prologue until encJ0 (or the
+// short path) encrypts it: the last AES state register, free until then.
+func (f *fn) j0x() VecPhysical { return f.x(f.pl.a + f.nv - 1) }
+
+// encJ0 computes AES_K(J0) and stores it for finish.
+func (f *fn) encJ0() {
+	Comment("AES_K(J0).")
+	e := f.j0x()
+	aesRounds(f.evex, f.nr, []VecPhysical{e}, f.rk(16), nil)
+	VMOVDQU(e, f.ej0)
 }
 
 // counters loads v vectors of counter blocks into the AES state registers
@@ -295,7 +332,10 @@ func (f *fn) powBase(length Register, extra int) Register {
 }
 
 // kmask sets K1 to the low length-off bits, length-off in 1..64.
-func (f *fn) kmask(length Register, off int) {
+func (f *fn) kmask(length Register, off int) { f.kmaskTo(K1, length, off) }
+
+// kmaskTo sets k to the low length-off bits, length-off in 0..64.
+func (f *fn) kmaskTo(k Register, length Register, off int) {
 	t := GP64()
 	MOVQ(length, t)
 	if off != 0 {
@@ -304,7 +344,7 @@ func (f *fn) kmask(length Register, off int) {
 	m := GP64()
 	MOVQ(I64(-1), m)
 	BZHIQ(t, m, m)
-	KMOVQ(m, K1)
+	KMOVQ(m, k)
 }
 
 // hashAAD absorbs the additional data into the GHASH state.
@@ -486,18 +526,27 @@ func (f *fn) tails() {
 	gx.reduceSteps(f.x(f.pl.s)).emit()
 }
 
+// xorStoreMasked XORs the v keystream vectors with the text at src and
+// stores the result at dst (512-bit path), the last vector under the byte
+// mask k of its n-(v-1)*w bytes.
+func (f *fn) xorStoreMasked(v int, k Register) {
+	last := f.r(f.pl.a + v - 1)
+	lastOff := (v - 1) * f.w
+	for j, a := range f.a(v - 1) {
+		VPXORD(Mem{Base: f.src, Disp: j * f.w}, a, a)
+		VMOVDQU64(a, Mem{Base: f.dst, Disp: j * f.w})
+	}
+	VMOVDQU8_Z(Mem{Base: f.src, Disp: lastOff}, k, f.r(f.pl.t0))
+	VPXORD(f.r(f.pl.t0), last, last)
+	VMOVDQU8(last, k, Mem{Base: f.dst, Disp: lastOff})
+}
+
 func (f *fn) sealTail(v int) {
 	last := f.r(f.pl.a + v - 1)
 	lastOff := (v - 1) * f.w
 	if f.evex {
 		f.kmask(f.n, lastOff)
-		for j, a := range f.a(v - 1) {
-			VPXORD(Mem{Base: f.src, Disp: j * f.w}, a, a)
-			VMOVDQU64(a, Mem{Base: f.dst, Disp: j * f.w})
-		}
-		VMOVDQU8_Z(Mem{Base: f.src, Disp: lastOff}, K1, f.r(f.pl.t0))
-		VPXORD(f.r(f.pl.t0), last, last)
-		VMOVDQU8(last, K1, Mem{Base: f.dst, Disp: lastOff})
+		f.xorStoreMasked(v, K1)
 		Comment("Zero the ciphertext past n for GHASH.")
 		VMOVDQU8_Z(last, K1, last)
 	} else {
@@ -523,16 +572,21 @@ func (f *fn) sealTail(v int) {
 	g.reduceSteps(f.x(f.pl.s)).emit()
 }
 
+// loadMasked loads len(rs) vectors of text from src into rs (512-bit
+// path), the last under the byte mask k and zero past it.
+func (f *fn) loadMasked(rs []VecPhysical, k Register) {
+	v := len(rs)
+	for j, r := range rs[:v-1] {
+		VMOVDQU64(Mem{Base: f.src, Disp: j * f.w}, r)
+	}
+	VMOVDQU8_Z(Mem{Base: f.src, Disp: (v - 1) * f.w}, k, rs[v-1])
+}
+
 func (f *fn) openTail(v int) {
-	last := f.r(f.pl.a + v - 1)
-	lastOff := (v - 1) * f.w
 	gh := f.gh(v)
 	if f.evex {
-		f.kmask(f.n, lastOff)
-		for j, r := range gh[:v-1] {
-			VMOVDQU64(Mem{Base: f.src, Disp: j * f.w}, r)
-		}
-		VMOVDQU8_Z(Mem{Base: f.src, Disp: lastOff}, K1, gh[v-1])
+		f.kmask(f.n, (v-1)*f.w)
+		f.loadMasked(gh, K1)
 	} else {
 		f.copyIn(f.src, f.n)
 		for j, r := range gh {
@@ -550,13 +604,7 @@ func (f *fn) openTail(v int) {
 	work = append(work, g.reduceSteps(f.x(f.pl.s))...)
 	work.emit()
 	if f.evex {
-		for j, a := range f.a(v - 1) {
-			VPXORD(Mem{Base: f.src, Disp: j * f.w}, a, a)
-			VMOVDQU64(a, Mem{Base: f.dst, Disp: j * f.w})
-		}
-		VMOVDQU8_Z(Mem{Base: f.src, Disp: lastOff}, K1, f.r(f.pl.t0))
-		VPXORD(f.r(f.pl.t0), last, last)
-		VMOVDQU8(last, K1, Mem{Base: f.dst, Disp: lastOff})
+		f.xorStoreMasked(v, K1)
 	} else {
 		for j, a := range f.a(v) {
 			VPXOR(f.buf.Offset(j*f.w), a, a)
@@ -571,9 +619,15 @@ func (f *fn) openTail(v int) {
 // tag at tagp (Open).
 func (f *fn) finish() {
 	Label(f.l("final"))
+	f.tagAndReturn(f.ej0)
+}
+
+// tagAndReturn is finish with AES_K(J0) in ej0 (the stack copy, or a
+// register) and returns.
+func (f *fn) tagAndReturn(ej0 Op) {
 	s := f.x(f.pl.s)
 	VPSHUFB(f.bswap(16), s, s)
-	VPXOR(f.ej0, s, s)
+	VPXOR(ej0, s, s)
 	if f.seal {
 		VMOVDQU(s, Mem{Base: f.tagp})
 	} else {
@@ -594,4 +648,81 @@ func (f *fn) finish() {
 	}
 	VZEROUPPER()
 	RET()
+}
+
+// shortMax is the longest text of the 512-bit path's short path: its
+// blocks, at most four blocks of AAD and the lengths block need at most 21
+// of the nPow powers, and its registers (v <= 4 AES states, gh[0..v]) leave
+// the last AES state register free for J0.
+const shortMax = 256
+
+// short handles a text of v vectors (1 <= n <= v*64 <= shortMax bytes) and
+// an AAD of at most 64 bytes in one pass: J0 is encrypted in the same AES
+// rounds as the text's counter blocks, and the AAD, the text and the
+// lengths block are hashed with their powers of H under one reduction
+// (GHASH is linear: S = sum of X_i * H^(m+1-i) over all m blocks). Open
+// hashes the ciphertext during the AES rounds; Seal hashes the AAD and the
+// lengths block during them and the ciphertext after. With half, the last
+// vector holds at most 32 bytes and is processed at 256 bits: Zen 4 runs a
+// 512-bit VAESENC or VPCLMULQDQ as two 256-bit halves.
+func (f *fn) short(v int, half bool) {
+	Label(f.shortLabel(v, half))
+	g := f.g(f.w)
+	gh, as := f.gh(v), f.a(v)
+	if half {
+		gh[v-1], as[v-1] = vreg(f.pl.gh+v-1, f.w/2), vreg(f.pl.a+v-1, f.w/2)
+	}
+	ga := f.r(f.pl.gh + v)
+	last := f.r(f.pl.a + v - 1)
+	lastOff := (v - 1) * f.w
+
+	Comment("AAD, zero padded to one vector, and the powers of H for it and the text.")
+	f.kmaskTo(K1, f.aadLen, 0)
+	VMOVDQU8_Z(Mem{Base: f.aad}, K1, ga)
+	VPSHUFB(f.bswap(f.w), ga, ga)
+	pb := f.powBase(f.n, 1)
+	t := GP64()
+	MOVQ(f.aadLen, t)
+	ADDQ(U8(15), t)
+	ANDQ(I8(-16), t)
+	pa := GP64()
+	MOVQ(pb, pa)
+	SUBQ(t, pa)
+	f.kmaskTo(K2, f.n, lastOff)
+
+	work := g.mulSteps([]VecPhysical{ga}, func(int) Op { return Mem{Base: pa} }, true)
+	work = append(work, f.lenWork(g)...)
+	textHash := g.mulSteps(gh, func(j int) Op { return Mem{Base: pb, Disp: j * f.w} }, false)
+	if !f.seal {
+		f.loadMasked(gh, K2)
+		for _, r := range gh {
+			VPSHUFB(f.bswap(int(r.Size())), r, r)
+		}
+		work = append(work, textHash...)
+		work = append(work, g.reduceSteps(f.x(f.pl.s))...)
+	}
+
+	f.counters(v)
+	aesRoundsPlus(f.nr, append(as, f.j0x()), f.rk(f.w), work)
+
+	f.xorStoreMasked(v, K2)
+	if f.seal {
+		Comment("Zero the ciphertext past n for GHASH.")
+		VMOVDQU8_Z(last, K2, last)
+		for j, a := range as {
+			VPSHUFB(f.bswap(int(a.Size())), a, gh[j])
+		}
+		textHash.emit()
+		g.reduceSteps(f.x(f.pl.s)).emit()
+	}
+	Comment("AES_K(J0) stays in its register: the tag needs no stack round trip.")
+	f.tagAndReturn(f.j0x())
+}
+
+// shortLabel names the code of short(v, half).
+func (f *fn) shortLabel(v int, half bool) string {
+	if half {
+		return f.l(fmt.Sprintf("short%dh", v))
+	}
+	return f.l(fmt.Sprintf("short%d", v))
 }

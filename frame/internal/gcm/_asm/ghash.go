@@ -89,17 +89,32 @@ func (g gregs) mulSteps(data []VecPhysical, pow func(j int) Op, init bool) steps
 			)
 			continue
 		}
+		// A narrower data register (AVX-512: a short last vector) has its
+		// products written at its width, which zeroes the upper lanes, and
+		// summed at the accumulators'.
+		t0, t1 := sameSize(g.t0, d), sameSize(g.t1, d)
 		s = append(s,
-			func() { vpclmulqdq(0x00, pw, d, g.t0) },
-			func() { vpclmulqdq(0x11, pw, d, g.t1) },
+			func() { vpclmulqdq(0x00, pw, d, t0) },
+			func() { vpclmulqdq(0x11, pw, d, t1) },
 			func() { xor(g.evex, g.t0, g.lo, g.lo) },
 			func() { xor(g.evex, g.t1, g.hi, g.hi) },
-			func() { vpclmulqdq(0x01, pw, d, g.t0) },
-			func() { vpclmulqdq(0x10, pw, d, g.t1) },
+			func() { vpclmulqdq(0x01, pw, d, t0) },
+			func() { vpclmulqdq(0x10, pw, d, t1) },
 			func() { xor3(g.evex, g.t0, g.t1, g.mi) },
 		)
 	}
 	return s
+}
+
+// sameSize returns r at the width of like.
+func sameSize(r, like VecPhysical) Op {
+	switch like.Size() {
+	case 16:
+		return r.AsX()
+	case 32:
+		return r.AsY()
+	}
+	return r
 }
 
 // karaSteps is mulSteps with Karatsuba's middle product: three multiplies
