@@ -24,7 +24,7 @@ func TestConcurrentCall(t *testing.T) {
 	if testing.Short() {
 		rounds = 10
 	}
-	c := newTestCall(t, Config{SenderAuth: &SenderAuth{Frames: 10}}, "alice", "bob", "carol")
+	c := newCall(t, Config{SenderAuth: &SenderAuth{Frames: 10}}, "alice", "bob", "carol")
 
 	type peer struct {
 		m     *testMember

@@ -1,10 +1,13 @@
 package e2ee
 
 import (
+	"crypto/x509"
+	"errors"
 	"fmt"
 	"time"
 
 	"github.com/sealroom/sealroom/keyschedule"
+	"github.com/sealroom/sealroom/mls"
 )
 
 // DefaultGrace is the grace period a zero Config.Grace selects: how long a
@@ -43,6 +46,41 @@ type Config struct {
 	// them off: frames are then authenticated as coming from some member
 	// of the epoch, and attributed to a leaf by their KID only.
 	SenderAuth *SenderAuth
+
+	// CredentialValidator is the application's Authentication Service
+	// (RFC 9420 §5.3.1, §16.4): it decides whether a member's credential
+	// is acceptable and bound to its signature key, for every member this
+	// Session adds, joins with or learns of. Nil accepts every basic
+	// credential and refuses every other type (an X.509 chain is only
+	// worth anything once verified, which is the validator's job).
+	//
+	// With nil, a basic credential is a name its holder chose: anyone
+	// who obtains a Welcome or the relay's GroupInfo can join as "alice".
+	// The safety code (SafetyCode) then is the members' only defence
+	// against an impostor or a delivery service that splits the group:
+	// compare it out of band.
+	CredentialValidator mls.CredentialValidator
+
+	// PublicHandshake sends this member's commits and proposals as
+	// PublicMessage (RFC 9420 §6.2), readable by the delivery service,
+	// instead of the default PrivateMessage (§6.3), which hides from the
+	// relay who commits and whom a commit adds or removes. The relay
+	// orders commits by the epoch the transport carries next to each
+	// message, so it needs neither. External commits (JoinExternal) are
+	// PublicMessage whatever this says, as RFC 9420 §12.4.3.2 requires.
+	PublicHandshake bool
+
+	// MLS, if not nil, are the MLS group options the Session starts from,
+	// for what Config does not cover: bounds on hostile input, padding,
+	// Validation.MaxLifetime = -1 for the key packages of implementations
+	// that publish unbounded lifetimes. The Session copies them and then
+	// sets EncryptHandshake (from PublicHandshake), caps MaxLeaves at the
+	// 2^S leaves of the KID layout, sets PastEpochs to -1 unless given
+	// (media goes over SFrame, not MLS application messages, so past MLS
+	// epochs keep nothing), and fills Validation.CredentialValidator and
+	// Validation.Now from CredentialValidator and Clock where they are
+	// nil.
+	MLS *mls.GroupOptions
 }
 
 // SenderAuth configures signed tag batches, Sealroom's sender
@@ -84,11 +122,13 @@ type settings struct {
 	schedule keyschedule.Config
 	grace    time.Duration
 	clock    func() time.Time
-	auth     *SenderAuth // a copy, defaults filled in; nil when off
+	auth     *SenderAuth      // a copy, defaults filled in; nil when off
+	mls      mls.GroupOptions // see Config.MLS
 }
 
 func (cfg Config) settings() (settings, error) {
 	s := settings{schedule: cfg.Schedule, grace: cfg.Grace, clock: cfg.Clock}
+	s.mls = cfg.groupOptions()
 	if s.grace == 0 {
 		s.grace = DefaultGrace
 	}
@@ -97,6 +137,9 @@ func (cfg Config) settings() (settings, error) {
 	}
 	if s.clock == nil {
 		s.clock = time.Now
+	}
+	if err := cfg.layout().Validate(); err != nil {
+		return s, newError("config", ErrInvalidConfig, err)
 	}
 	if cfg.SenderAuth != nil {
 		a := *cfg.SenderAuth
@@ -120,4 +163,58 @@ func (cfg Config) settings() (settings, error) {
 		s.auth = &a
 	}
 	return s, nil
+}
+
+// layout is the KID layout cfg selects.
+func (cfg Config) layout() keyschedule.Layout {
+	if cfg.Schedule.Layout == (keyschedule.Layout{}) {
+		return keyschedule.DefaultLayout
+	}
+	return cfg.Schedule.Layout
+}
+
+// groupOptions returns the MLS group options of cfg: see Config.MLS.
+func (cfg Config) groupOptions() mls.GroupOptions {
+	var o mls.GroupOptions
+	if cfg.MLS != nil {
+		o = *cfg.MLS
+	}
+	o.EncryptHandshake = !cfg.PublicHandshake
+	if o.MaxLeaves <= 0 {
+		o.MaxLeaves = mls.DefaultMaxLeaves
+	}
+	if n := cfg.layout().MaxLeaves(); uint64(o.MaxLeaves) > n {
+		o.MaxLeaves = int(n)
+	}
+	if o.PastEpochs == 0 {
+		o.PastEpochs = -1
+	}
+	var v mls.ValidationOptions
+	if o.Validation != nil {
+		v = *o.Validation
+	}
+	if v.CredentialValidator == nil {
+		v.CredentialValidator = cfg.CredentialValidator
+	}
+	if v.CredentialValidator == nil {
+		v.CredentialValidator = basicCredentialsOnly
+	}
+	if v.Now == nil {
+		v.Now = cfg.Clock
+	}
+	o.Validation = &v
+	return o
+}
+
+// errUnvalidatedCredential is why the default validator refuses a
+// credential that is not basic.
+var errUnvalidatedCredential = errors.New("a credential other than basic needs Config.CredentialValidator")
+
+// basicCredentialsOnly is the credential validator of a nil
+// Config.CredentialValidator: see there.
+func basicCredentialsOnly(cred mls.Credential, _ []byte, _ []*x509.Certificate) error {
+	if cred.Type != mls.CredentialTypeBasic {
+		return fmt.Errorf("%v credential: %w", cred.Type, errUnvalidatedCredential)
+	}
+	return nil
 }

@@ -5,38 +5,48 @@
 //
 // # Files and RFC sections
 //
-//	session.go        Session, its states, Members, Close
-//	group.go          the seam to MLS: the group interface the Session needs (RFC 9420)
+//	session.go        Session, its states, Members, GroupID, GroupInfo, Close
+//	identity.go       Identity, NewIdentity, NewKeyPackage, KeyPackagePrivate (RFC 9420 §5.3, §10)
+//	join.go           Create, JoinFromWelcome, JoinExternal (RFC 9420 §11, §12.4.3.1, §12.4.3.2)
+//	group.go          the seam to MLS: the group interface the Session needs, and its adapter over mls.Group
+//	persist.go        MarshalBinary, Restore; why a restored Session commits before it seals (RFC 9605 §4.4.3 nonces)
 //	epoch.go          RFC 9605 §5.2 epochs: install on merge, grace period, erasure (Tick)
 //	seal.go, open.go  RFC 9605 §4.4.3, §4.4.4 through the codec policies; Sender
 //	handshake.go      RFC 9420 §12: Invite, Remove, Update, Leave, Process, pending commits
 //	safetycode.go     the group safety code from epoch_authenticator (RFC 9420 §8.7)
 //	tagbatch*.go      signed tag batches: sender authentication beyond RFC 9605
 //	sigcodec.go       signatures in tag batches (RFC 9420 §5.1.2, §17.1)
-//	config.go         Config, SenderAuth, defaults
+//	config.go         Config, SenderAuth, defaults, the MLS group options
 //	errors.go         Error and the sentinel errors
 //	codec*.go         codec clear-bytes policies and the sealed packet layout (see Codec)
 //
 // # Usage
 //
 // The MLS messages a Session produces and consumes are opaque byte slices,
-// so that the transport (examples/internal/transport) carries them as they
-// are. The constructors arrive with the adapter over mls.Group (group.go);
-// their intended shape, and the flow of a call over the relay:
+// MLSMessages (RFC 9420 §6), so that the transport
+// (examples/internal/transport) carries them as they are. The flow of a
+// call over the relay (see Example for one that runs):
+//
+//	// Once per client: an identity, and KeyPackages for others to invite it with.
+//	id, _ := e2ee.NewIdentity([]byte("alice"), e2ee.DefaultSuite)
+//	kp, kpPrivate, _ := e2ee.NewKeyPackage(id) // upload kp, keep kpPrivate (MarshalBinary)
+//	conn.UploadKeyPackages(ctx, [][]byte{kp}, nil)
 //
 //	// Creating the call, and inviting bob with a KeyPackage claimed from the relay.
-//	s, _ := e2ee.Create(cfg, identity)
-//	kp, _ := conn.ClaimKeyPackage(ctx, "bob")
-//	c, _ := s.Invite(kp.Data)
+//	s, _ := e2ee.Create(nil, id, cfg)
+//	bobKP, _ := conn.ClaimKeyPackage(ctx, "bob")
+//	c, _ := s.Invite(bobKP.Data)
 //	_, err := conn.SendHandshake(ctx, transport.Handshake{Kind: COMMIT, Epoch: c.Epoch,
 //	    Message: c.Message, GroupInfo: c.GroupInfo, Welcome: c.Welcome, Recipients: []string{"bob"}})
 //	if errors.Is(err, transport.ErrStaleEpoch) {
 //	    s.DiscardPending() // another commit won the epoch: Process it from Events, then retry
 //	}
 //
-//	// Joining: from a Welcome (e2ee.JoinFromWelcome with the KeyPackage's
-//	// private half) or by external commit from the relay's GroupInfo
-//	// (e2ee.JoinExternal, which returns the Commit to send like the one above).
+//	// Joining: from a Welcome (transport WelcomeEvent) with the KeyPackage's private half,
+//	s, _ := e2ee.JoinFromWelcome(welcomeEvent.Message, kpPrivate, cfg)
+//	// or by external commit from the relay's GroupInfo, sending the Commit like the one above.
+//	_, gi, _ := conn.GroupInfo(ctx)
+//	s, c, _ := e2ee.JoinExternal(gi, id, cfg, nil)
 //
 //	// The MLS goroutine: every handshake message in the room's order,
 //	// this member's own commits included (their echo is the confirmation).
@@ -62,6 +72,13 @@
 //	    frame, sender, err := s.Open(out[:0], m.Payload) // sender.Identity, sender.Epoch
 //	}
 //
+//	// Restarting: store the state (a secret) after every change; on start,
+//	// restore it, catch up with the relay's log, and commit once.
+//	data, _ := s.MarshalBinary()
+//	s, _ = e2ee.Restore(data, cfg)
+//	conn.CatchUp(ctx, s.Epoch()) // the log arrives on Events: Process it
+//	c, _ := s.Update()           // send it; Seal works again once its echo is processed
+//
 // # Epochs and keys
 //
 // A commit this member creates is pending (Commit): the Session keeps
@@ -80,7 +97,22 @@
 //
 //   - The MLS group sits behind an unexported interface (group.go), so that
 //     the Session was built and tested before mls.Group existed, on an
-//     in-memory fake; the adapter is the only file that changes.
+//     in-memory fake. The adapter over mls.Group is in the same file; the
+//     tests of the whole system run on it, the fake stays for benchmarks
+//     and fault injection.
+//   - MLS defaults: suite MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519
+//     (DefaultSuite; P-384 for all-256-bit deployments); commits and
+//     proposals as PrivateMessage, which hides membership changes from the
+//     relay, which orders commits by the epoch the transport carries (the
+//     external commits of joiners are PublicMessage, as RFC 9420 requires);
+//     every commit carries an UpdatePath and a GroupInfo with the ratchet
+//     tree, so that the relay always holds what the next external joiner
+//     needs; basic credentials only unless Config.CredentialValidator says
+//     otherwise; a tree no wider than the KID layout's 2^S leaves.
+//   - A restored Session seals nothing until a commit of its own, made
+//     after the restore, is merged: SFrame counters restart at 0 with each
+//     install of an epoch's key, and the stored state cannot tell which
+//     epochs the client sealed in before it stopped (see persist.go).
 //   - One sealed packet per frame: codec || clear_len || clear || SFrame
 //     ciphertext, the prefix being the SFrame metadata (see ParsePacket),
 //     so the relay routes on authenticated clear bytes.

@@ -64,6 +64,16 @@ var (
 	// ErrSenderAuth reports a tag batch that does not verify, or a call
 	// that needs Config.SenderAuth while it is off.
 	ErrSenderAuth = errors.New("e2ee: sender authentication")
+
+	// ErrRestored reports a Seal by a Session restored from storage that
+	// has not yet moved to an epoch of its own making: it seals again once
+	// a commit it created after the restore is merged (see Restore).
+	ErrRestored = errors.New("e2ee: restored session has not committed since")
+
+	// ErrInvalidState reports stored state (of a Session or a
+	// KeyPackagePrivate) that does not decode, or whose parts do not
+	// belong together.
+	ErrInvalidState = errors.New("e2ee: invalid stored state")
 )
 
 // Error is the error of a Session operation: which operation, the epoch and
@@ -80,7 +90,8 @@ type Error struct {
 	HasEpoch bool
 	// Leaf is the leaf index of the member concerned (the sender of a
 	// frame), valid if HasLeaf; Identity is its credential identity
-	// (RFC 9420 §5.3) when the Session knows it.
+	// (RFC 9420 §5.3) when the Session knows it, also for a member that
+	// has no leaf yet (a client joining).
 	Leaf     uint32
 	HasLeaf  bool
 	Identity []byte
@@ -113,6 +124,11 @@ func (e *Error) Error() string {
 			b.WriteString(printableIdentity(e.Identity))
 			b.WriteString(")")
 		}
+	} else if len(e.Identity) > 0 {
+		// A member without a leaf yet: a joiner, an invitee.
+		b.WriteString(sep)
+		b.WriteString("member ")
+		b.WriteString(printableIdentity(e.Identity))
 	}
 	if e.Kind != nil {
 		b.WriteString(": ")
@@ -186,5 +202,11 @@ func (e *Error) at(epoch uint64) *Error {
 // from records the member.
 func (e *Error) from(leaf uint32, identity []byte) *Error {
 	e.Leaf, e.HasLeaf, e.Identity = leaf, true, identity
+	return e
+}
+
+// of records a member that has no leaf (yet).
+func (e *Error) of(identity []byte) *Error {
+	e.Identity = identity
 	return e
 }

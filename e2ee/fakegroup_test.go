@@ -23,8 +23,14 @@ import (
 	"github.com/sealroom/sealroom/mls"
 )
 
-// An in-memory stand-in for the MLS group, for the tests until the real
-// mls.Group API exists. It keeps what the Session relies on:
+// An in-memory stand-in for the MLS group. Every test of the Session runs
+// on the real mls.Group (newCall in helpers_test.go); the fake stays for
+// what needs to reach inside an epoch or break it on purpose: the
+// benchmarks of session_bench_test.go (BenchmarkSessionEpochChange sets
+// epoch secrets directly so that frames sealed in advance stay valid in
+// later epochs; the receivers rejoin from one Welcome again and again) and
+// fault injection (TestInstallFailure: failExport). It keeps what the
+// Session relies on:
 //
 //   - every member of an epoch shares an epoch secret; the exporter and
 //     the epoch authenticator are HKDFs of it;
@@ -33,9 +39,7 @@ import (
 //     removed member cannot compute the next epoch: the new secret is
 //     HKDF(old secret, commit secret || H(commit));
 //   - joiners get the new epoch's secret in a Welcome HPKE-encrypted to
-//     their KeyPackage key; an external joiner encapsulates to the
-//     epoch's external public key (derived from its secret), as
-//     RFC 9420 §8.3 does;
+//     their KeyPackage key (there are no external joins);
 //   - leaves are assigned leftmost-free (§7.7); each member signs with a
 //     real mls.SigningKey and SignWithLabel is RFC 9420 §5.1.2's exact
 //     construction.
@@ -212,30 +216,13 @@ func nextSecret(init, commitSecret, msg []byte) []byte {
 	return s
 }
 
-// externalKey is the epoch's external HPKE key pair (RFC 9420 §8.3:
-// external_priv, external_pub = KEM.DeriveKeyPair(external_secret)).
-func externalKey(secret []byte) hpke.PrivateKey {
-	ikm, err := hkdf.Expand(sha256.New, secret, "external", 32)
-	if err != nil {
-		panic(err)
-	}
-	k, err := fakeKEM.DeriveKeyPair(ikm)
-	if err != nil {
-		panic(err)
-	}
-	return k
-}
-
-const fakeExternal = 0xffffffff
-
 // fakeCommit is the fake's commit message.
 type fakeCommit struct {
 	epoch     uint64
-	committer uint32 // fakeExternal for an external commit
+	committer uint32
 	adds      []*fakeLeaf
 	removes   []uint32
 	node      *fakeLeaf // the committer's new leaf
-	enc       []byte    // external commits: the KEM output to the external key
 	secrets   map[uint32][]byte
 }
 
@@ -255,7 +242,6 @@ func (c *fakeCommit) marshal() []byte {
 			}
 		})
 		addLeaf(b, c.node)
-		tlscodec.AddOpaque(b, c.enc)
 		tlscodec.AddVector(b, func(b *cryptobyte.Builder) {
 			keys := make([]uint32, 0, len(c.secrets))
 			for k := range c.secrets {
@@ -293,7 +279,7 @@ func parseFakeCommit(msg []byte) (*fakeCommit, error) {
 		}) {
 			return false
 		}
-		if c.node, ok = readLeaf(s); !ok || !tlscodec.ReadOpaque(s, &c.enc) {
+		if c.node, ok = readLeaf(s); !ok {
 			return false
 		}
 		return tlscodec.ReadVectorOf(s, func(s *cryptobyte.String) bool {
@@ -309,8 +295,8 @@ func parseFakeCommit(msg []byte) (*fakeCommit, error) {
 	return c, err
 }
 
-// apply returns the tree after c, and the committer's leaf (the joiner's,
-// for an external commit) and the leaves the adds took.
+// apply returns the tree after c, the committer's leaf and the leaves the
+// adds took.
 func (c *fakeCommit) apply(leaves []*fakeLeaf) (tree []*fakeLeaf, committer uint32, added []uint32) {
 	tree = slices.Clone(leaves)
 	for _, r := range c.removes {
@@ -328,12 +314,8 @@ func (c *fakeCommit) apply(leaves []*fakeLeaf) (tree []*fakeLeaf, committer uint
 		tree = append(tree, l)
 		return uint32(len(tree) - 1)
 	}
-	if c.committer == fakeExternal {
-		committer = place(c.node)
-	} else {
-		committer = c.committer
-		tree[committer] = c.node
-	}
+	committer = c.committer
+	tree[committer] = c.node
 	for _, l := range c.adds {
 		added = append(added, place(l))
 	}
@@ -369,7 +351,7 @@ func (g *fakeGroup) Commit(add [][]byte, remove []uint32) (commitOutput, error) 
 	}
 	c := &fakeCommit{epoch: g.epoch, committer: g.own, secrets: map[uint32][]byte{}}
 	for _, kp := range add {
-		l, err := parseKeyPackage(kp)
+		l, err := parseFakeKeyPackage(kp)
 		if err != nil {
 			return commitOutput{}, err
 		}
@@ -393,7 +375,7 @@ func (g *fakeGroup) Commit(add [][]byte, remove []uint32) (commitOutput, error) 
 	}
 	msg := c.marshal()
 	st := &fakeStaged{secret: nextSecret(g.secret, commitSecret, msg), leaves: tree, own: g.own, hpke: newKey}
-	out := commitOutput{Message: msg, Removed: c.removes, GroupInfo: groupInfo(g.epoch+1, st.secret, tree)}
+	out := commitOutput{Message: msg, Removed: c.removes, GroupInfo: groupInfo(g.epoch+1, tree)}
 	for i, l := range c.adds {
 		out.Added = append(out.Added, member{Leaf: added[i], Identity: l.identity, SignatureKey: l.sigPub})
 	}
@@ -406,7 +388,7 @@ func (g *fakeGroup) Commit(add [][]byte, remove []uint32) (commitOutput, error) 
 	return out, nil
 }
 
-func parseKeyPackage(kp []byte) (*fakeLeaf, error) {
+func parseFakeKeyPackage(kp []byte) (*fakeLeaf, error) {
 	var l *fakeLeaf
 	err := tlscodec.Unmarshal("fake key package", kp, func(s *cryptobyte.String) bool {
 		if !bytes.HasPrefix(*s, []byte("FK")) || !s.Skip(2) {
@@ -419,13 +401,13 @@ func parseKeyPackage(kp []byte) (*fakeLeaf, error) {
 	return l, err
 }
 
-// groupInfo is the fake GroupInfo: epoch, tree, external public key.
-func groupInfo(epoch uint64, secret []byte, tree []*fakeLeaf) []byte {
+// groupInfo is the fake GroupInfo: epoch and tree. The fake has no
+// external joins; the tests of JoinExternal run on the real group.
+func groupInfo(epoch uint64, tree []*fakeLeaf) []byte {
 	return mustMarshal(func(b *cryptobyte.Builder) {
 		b.AddBytes([]byte("FG"))
 		b.AddUint64(epoch)
 		addTree(b, tree)
-		tlscodec.AddOpaque(b, externalKey(secret).PublicKey().Bytes())
 	})
 }
 
@@ -500,50 +482,6 @@ func fakeJoinFromWelcome(c *fakeClient, w []byte) (*fakeGroup, error) {
 	return g, err
 }
 
-// fakeJoinExternal is JoinExternal for client c: the group with its
-// pending external commit.
-func fakeJoinExternal(c *fakeClient, gi []byte) (*fakeGroup, commitOutput, error) {
-	var epoch uint64
-	var tree []*fakeLeaf
-	var extPub []byte
-	err := tlscodec.Unmarshal("fake group info", gi, func(s *cryptobyte.String) bool {
-		var ok bool
-		if !bytes.HasPrefix(*s, []byte("FG")) || !s.Skip(2) || !s.ReadUint64(&epoch) {
-			return false
-		}
-		tree, ok = readTree(s)
-		return ok && tlscodec.ReadOpaque(s, &extPub)
-	})
-	if err != nil {
-		return nil, commitOutput{}, err
-	}
-	pk, err := fakeKEM.NewPublicKey(extPub)
-	if err != nil {
-		return nil, commitOutput{}, err
-	}
-	enc, snd, err := hpke.NewSender(pk, fakeKDF, fakeAEAD, []byte("fake external"))
-	if err != nil {
-		return nil, commitOutput{}, err
-	}
-	init, err := snd.Export("fake external init", 32)
-	if err != nil {
-		return nil, commitOutput{}, err
-	}
-	cm := &fakeCommit{epoch: epoch, committer: fakeExternal, node: c.leaf(), enc: enc, secrets: map[uint32][]byte{}}
-	newTree, own, _ := cm.apply(tree)
-	commitSecret := make([]byte, 32)
-	rand.Read(commitSecret)
-	if err := sealSecrets(cm, newTree, own, nil, commitSecret); err != nil {
-		return nil, commitOutput{}, err
-	}
-	msg := cm.marshal()
-	st := &fakeStaged{secret: nextSecret(init, commitSecret, msg), leaves: newTree, own: own, hpke: c.hpke}
-	g := &fakeGroup{c: c, epoch: epoch, leaves: tree, pending: st}
-	out := commitOutput{Message: msg, GroupInfo: groupInfo(epoch+1, st.secret, newTree),
-		Added: []member{{Leaf: own, Identity: c.identity, SignatureKey: c.sig.PublicKey()}}}
-	return g, out, nil
-}
-
 func (g *fakeGroup) MergePendingCommit() error {
 	if g.pending == nil {
 		return errors.New("fake: no pending commit")
@@ -561,6 +499,14 @@ func (g *fakeGroup) apply(st *fakeStaged) {
 }
 
 func (g *fakeGroup) ClearPendingCommit() { g.pending = nil }
+
+func (g *fakeGroup) GroupID() []byte { return []byte("fake group") }
+
+func (g *fakeGroup) GroupInfo() ([]byte, error) { return groupInfo(g.epoch, g.leaves), nil }
+
+func (g *fakeGroup) MarshalBinary() ([]byte, error) {
+	return nil, errors.New("fake: no persistence")
+}
 
 func (g *fakeGroup) ProposeSelfRemove() ([]byte, error) {
 	g.proposals = append(g.proposals, g.own)
@@ -608,17 +554,7 @@ func (g *fakeGroup) Process(msg []byte) (incoming, error) {
 	if err != nil {
 		return incoming{}, fmt.Errorf("fake: commit secret: %w", err)
 	}
-	init := g.secret
-	if c.committer == fakeExternal {
-		r, err := hpke.NewRecipient(c.enc, externalKey(g.secret), fakeKDF, fakeAEAD, []byte("fake external"))
-		if err != nil {
-			return incoming{}, err
-		}
-		if init, err = r.Export("fake external init", 32); err != nil {
-			return incoming{}, err
-		}
-	}
-	st := &fakeStaged{secret: nextSecret(init, commitSecret, msg), leaves: tree, own: g.own}
+	st := &fakeStaged{secret: nextSecret(g.secret, commitSecret, msg), leaves: tree, own: g.own}
 	in.Merge = func() error {
 		g.apply(st)
 		return nil
@@ -686,7 +622,9 @@ type fakeClock struct {
 	now time.Time
 }
 
-func newFakeClock() *fakeClock { return &fakeClock{now: time.Unix(1_700_000_000, 0)} }
+// newFakeClock returns a clock that starts at the real time (MLS checks
+// the lifetimes of key packages against it) and moves only by Advance.
+func newFakeClock() *fakeClock { return &fakeClock{now: time.Now().Truncate(time.Second)} }
 
 func (c *fakeClock) Now() time.Time {
 	c.mu.Lock()

@@ -81,7 +81,8 @@ type Change struct {
 	// Epoch is this member's epoch after the message.
 	Epoch uint64
 	// From is the member that sent the message (for an external commit,
-	// the joiner).
+	// the joiner). A proposal from outside the group (RFC 9420 §12.1.8)
+	// has no member: its Leaf is 2^32-1 and Identity nil.
 	From Member
 	// Added and Removed are the members a commit added and removed.
 	Added   []Member
@@ -124,7 +125,8 @@ func (s *Session) Update() (Commit, error) {
 func (s *Session) commit(op string, add [][]byte, remove []uint32) (Commit, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if st := s.state.Load(); st != stateMember {
+	st := s.state.Load()
+	if !isMember(st) {
 		return Commit{}, stateError(op, st)
 	}
 	info := s.current.Load()
@@ -148,7 +150,7 @@ func (s *Session) commit(op string, add [][]byte, remove []uint32) (Commit, erro
 	if err != nil {
 		return Commit{}, newError(op, nil, err).at(info.number)
 	}
-	s.pending, s.pendingEpoch = &out, info.number
+	s.pending, s.pendingEpoch, s.pendingFresh = &out, info.number, st == stateRestored
 	return s.commitFor(&out, info.number, info), nil
 }
 
@@ -188,7 +190,7 @@ func (s *Session) DiscardPending() {
 	s.mu.Lock()
 	if s.pending != nil {
 		s.g.ClearPendingCommit()
-		s.pending = nil
+		s.pending, s.pendingFresh = nil, false
 	}
 	joining := s.state.Load() == stateJoining
 	s.mu.Unlock()
@@ -205,7 +207,7 @@ func (s *Session) DiscardPending() {
 func (s *Session) Leave() (Proposal, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if st := s.state.Load(); st != stateMember {
+	if st := s.state.Load(); !isMember(st) {
 		return Proposal{}, stateError("leave", st)
 	}
 	n := s.current.Load().number
@@ -271,7 +273,7 @@ func (s *Session) Process(message []byte) (Change, error) {
 	c := Change{Kind: ChangeCommit, From: from, Discarded: s.pending != nil}
 	if s.pending != nil {
 		s.g.ClearPendingCommit()
-		s.pending = nil
+		s.pending, s.pendingFresh = nil, false
 	}
 	if slices.Contains(in.Removed, info.self) {
 		s.state.Store(stateRemoved)
@@ -292,7 +294,8 @@ func (s *Session) Process(message []byte) (Change, error) {
 // holds s.mu.
 func (s *Session) mergeOwn() (Change, error) {
 	before := s.current.Load()
-	s.pending = nil
+	fresh := s.pendingFresh
+	s.pending, s.pendingFresh = nil, false
 	if err := s.g.MergePendingCommit(); err != nil {
 		return Change{}, newError("process", nil, err).at(s.pendingEpoch)
 	}
@@ -309,7 +312,13 @@ func (s *Session) mergeOwn() (Change, error) {
 		return c, nil
 	}
 	c.From = memberAt(before, before.self)
-	return s.merged(c, before)
+	c, err := s.merged(c, before)
+	if err == nil && fresh && s.state.Load() == stateRestored {
+		// The epoch this commit created did not exist before the restore:
+		// its keys have never sealed anything (see Restore).
+		s.state.Store(stateMember)
+	}
+	return c, err
 }
 
 // merged installs the epoch the group has just entered and completes c

@@ -10,18 +10,25 @@ import (
 	"github.com/sealroom/sealroom/mls"
 )
 
-// The tests run calls of Sessions on fake MLS groups (fakegroup_test.go),
-// with a manual clock, delivering handshake messages in one total order
-// as the relay does.
+// The tests run calls of Sessions with a manual clock, delivering
+// handshake messages in one total order as the relay does. newCall builds
+// the call on the real MLS group (the public constructors: NewIdentity,
+// NewKeyPackage, Create, JoinFromWelcome); newTestCall on the in-memory
+// fake of fakegroup_test.go, for the benchmarks (see there).
 
 const testSuite = mls.MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519
 
 // testMember is one participant of a testCall.
 type testMember struct {
-	name   string
+	name string
+	s    *Session
+	// On the fake group: the client and its group.
 	client *fakeClient
 	g      *fakeGroup
-	s      *Session
+	// On the real group: the identity and the private half of the
+	// KeyPackage it joined with.
+	id   *Identity
+	priv *KeyPackagePrivate
 }
 
 // testCall is a call of Sessions sharing a manual clock.
@@ -30,12 +37,24 @@ type testCall struct {
 	suite   mls.CipherSuite
 	cfg     Config
 	clock   *fakeClock
+	real    bool          // on mls.Group, not the fake
 	members []*testMember // the current members, in join order
 	gone    []*testMember // removed or left
 }
 
-// newTestCall creates a call: names[0] creates the group, then invites
-// the others in one commit.
+// newCall creates a call on the real MLS group: names[0] creates the
+// group, then invites the others in one commit.
+func newCall(t testing.TB, cfg Config, names ...string) *testCall {
+	t.Helper()
+	return newCallSuite(t, testSuite, cfg, names...)
+}
+
+func newCallSuite(t testing.TB, suite mls.CipherSuite, cfg Config, names ...string) *testCall {
+	t.Helper()
+	return startCall(t, suite, cfg, true, names)
+}
+
+// newTestCall creates a call like newCall on the fake MLS group.
 func newTestCall(t testing.TB, cfg Config, names ...string) *testCall {
 	t.Helper()
 	return newTestCallSuite(t, testSuite, cfg, names...)
@@ -43,19 +62,32 @@ func newTestCall(t testing.TB, cfg Config, names ...string) *testCall {
 
 func newTestCallSuite(t testing.TB, suite mls.CipherSuite, cfg Config, names ...string) *testCall {
 	t.Helper()
-	c := &testCall{t: t, suite: suite, clock: newFakeClock()}
+	return startCall(t, suite, cfg, false, names)
+}
+
+func startCall(t testing.TB, suite mls.CipherSuite, cfg Config, real bool, names []string) *testCall {
+	t.Helper()
+	c := &testCall{t: t, suite: suite, clock: newFakeClock(), real: real}
 	if cfg.Clock == nil {
 		cfg.Clock = c.clock.Now
 	}
 	c.cfg = cfg
-	creator := &testMember{name: names[0], client: newFakeClient(t, suite, names[0])}
-	creator.g = fakeCreate(creator.client)
-	s, err := newSession(cfg, creator.g)
+	creator := &testMember{name: names[0]}
+	var err error
+	if real {
+		if creator.id, err = NewIdentity([]byte(names[0]), suite); err != nil {
+			t.Fatal(err)
+		}
+		creator.s, err = Create(nil, creator.id, cfg)
+	} else {
+		creator.client = newFakeClient(t, suite, names[0])
+		creator.g = fakeCreate(creator.client)
+		creator.s, err = newSession(cfg, creator.g)
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
-	creator.s = s
-	t.Cleanup(s.Close)
+	t.Cleanup(creator.s.Close)
 	c.members = []*testMember{creator}
 	if len(names) > 1 {
 		c.add(names[0], names[1:]...)
@@ -74,15 +106,52 @@ func (c *testCall) member(name string) *testMember {
 	return nil
 }
 
+// newJoiner returns a client called name, not in the call yet, and its
+// KeyPackage.
+func (c *testCall) newJoiner(name string) (*testMember, []byte) {
+	c.t.Helper()
+	m := &testMember{name: name}
+	if !c.real {
+		m.client = newFakeClient(c.t, c.suite, name)
+		return m, m.client.keyPackage()
+	}
+	var err error
+	if m.id, err = NewIdentity([]byte(name), c.suite); err != nil {
+		c.t.Fatal(err)
+	}
+	kp, priv, err := NewKeyPackage(m.id)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	m.priv = priv
+	return m, kp
+}
+
+// join has m join from welcome and adds it to the members.
+func (c *testCall) join(m *testMember, welcome []byte) {
+	c.t.Helper()
+	var err error
+	if c.real {
+		m.s, err = JoinFromWelcome(welcome, m.priv, c.cfg)
+	} else if m.g, err = fakeJoinFromWelcome(m.client, welcome); err == nil {
+		m.s, err = newSession(c.cfg, m.g)
+	}
+	if err != nil {
+		c.t.Fatalf("%s: join: %v", m.name, err)
+	}
+	c.t.Cleanup(m.s.Close)
+	c.members = append(c.members, m)
+}
+
 // add has by invite new clients called names and delivers the commit.
 func (c *testCall) add(by string, names ...string) Commit {
 	c.t.Helper()
 	var kps [][]byte
 	var joiners []*testMember
 	for _, n := range names {
-		m := &testMember{name: n, client: newFakeClient(c.t, c.suite, n)}
+		m, kp := c.newJoiner(n)
 		joiners = append(joiners, m)
-		kps = append(kps, m.client.keyPackage())
+		kps = append(kps, kp)
 	}
 	cm, err := c.member(by).s.Invite(kps...)
 	if err != nil {
@@ -90,16 +159,7 @@ func (c *testCall) add(by string, names ...string) Commit {
 	}
 	c.deliverCommit(by, cm)
 	for _, m := range joiners {
-		g, err := fakeJoinFromWelcome(m.client, cm.Welcome)
-		if err != nil {
-			c.t.Fatal(err)
-		}
-		m.g = g
-		if m.s, err = newSession(c.cfg, g); err != nil {
-			c.t.Fatal(err)
-		}
-		c.t.Cleanup(m.s.Close)
-		c.members = append(c.members, m)
+		c.join(m, cm.Welcome)
 	}
 	c.checkCodes()
 	return cm

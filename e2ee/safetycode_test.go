@@ -39,7 +39,7 @@ func TestSafetyCodeKnownAnswers(t *testing.T) {
 // TestSafetyCodeEpochs: the code is the same for every member of an epoch
 // and new with every commit.
 func TestSafetyCodeEpochs(t *testing.T) {
-	c := newTestCall(t, Config{}, "alice", "bob", "carol")
+	c := newCall(t, Config{}, "alice", "bob", "carol")
 	format := regexp.MustCompile(`^[0-9]{4} [0-9]{4} [0-9]{4}$`)
 	seen := map[string]bool{}
 	for i := range 20 {

@@ -1,6 +1,7 @@
 package e2ee
 
 import (
+	"errors"
 	"slices"
 	"strconv"
 	"sync"
@@ -40,6 +41,7 @@ type Session struct {
 	g            group
 	pending      *commitOutput // this member's commit awaiting confirmation
 	pendingEpoch uint64        // the epoch pending was created in
+	pendingFresh bool          // pending was created after a Restore: merging it lets a restored Session seal
 	ownProposals [][]byte      // this member's proposals of the current epoch
 	deferred     []AuthReport  // reports found under mu, for unlockReport
 
@@ -61,6 +63,7 @@ const (
 	stateMember               // a member: seals and opens
 	stateRemoved              // removed by a commit: opens its last epoch during the grace period
 	stateClosed
+	stateRestored // restored from storage: a member that seals nothing until its own new commit is merged
 )
 
 // retirement schedules the erasure of an epoch's keys.
@@ -144,7 +147,9 @@ type Member struct {
 	// Leaf is its leaf index in the ratchet tree (RFC 9420 §4.1, §7.1),
 	// which is also its sender index in the SFrame KIDs (RFC 9605 §5.2).
 	Leaf uint32
-	// Identity is the identity of its credential (RFC 9420 §5.3).
+	// Identity is the identity of its credential (RFC 9420 §5.3): the
+	// identity of a basic credential, the subject of an X.509
+	// credential's end-entity certificate (RFC 4514 form).
 	Identity []byte
 }
 
@@ -173,7 +178,7 @@ func (s *Session) MaxOverhead() int { return 3 + s.ks.MaxOverhead() }
 
 // String describes s without key material.
 func (s *Session) String() string {
-	st := [...]string{"joining", "member", "removed", "closed"}[s.state.Load()]
+	st := [...]string{"joining", "member", "removed", "closed", "restored"}[s.state.Load()]
 	return "e2ee.Session(" + st + ", epoch " + strconv.FormatUint(s.Epoch(), 10) + ", " + s.ks.Suite().String() + ")"
 }
 
@@ -239,7 +244,38 @@ func stateError(op string, st int32) error {
 		return newError(op, ErrClosed, nil)
 	case stateJoining:
 		return newError(op, ErrNotMember, errNotConfirmed)
+	case stateRestored:
+		return newError(op, ErrRestored, errors.New("commit (Update) and process its echo first: the epoch keys restored may have sealed frames before"))
 	default:
 		return newError(op, ErrNotMember, errRemoved)
 	}
+}
+
+// isMember reports whether st is a state in which the Session takes part
+// in the group's handshake: a member, possibly restored.
+func isMember(st int32) bool { return st == stateMember || st == stateRestored }
+
+// GroupID returns the MLS group ID (RFC 9420 §8.1).
+func (s *Session) GroupID() []byte {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.g.GroupID()
+}
+
+// GroupInfo returns the signed GroupInfo of the current epoch (RFC 9420
+// §12.4.3) as an MLSMessage, with the ratchet tree and the external_pub
+// extension that JoinExternal needs. Every Commit carries the GroupInfo of
+// the epoch it creates; GroupInfo is for a delivery service that has none
+// (a group with no commit yet) or lost it.
+func (s *Session) GroupInfo() ([]byte, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if st := s.state.Load(); !isMember(st) {
+		return nil, stateError("group info", st)
+	}
+	gi, err := s.g.GroupInfo()
+	if err != nil {
+		return nil, newError("group info", nil, err).at(s.current.Load().number)
+	}
+	return gi, nil
 }

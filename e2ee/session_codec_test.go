@@ -13,7 +13,7 @@ import (
 // header) makes Open fail without releasing anything, while the original
 // packet still opens afterwards.
 func TestSessionSamples(t *testing.T) {
-	c := newTestCall(t, Config{}, "alice", "bob")
+	c := newCall(t, Config{}, "alice", "bob")
 	alice, bob := c.member("alice").s, c.member("bob").s
 	frames, flips := 0, 0
 	for _, smp := range loadSamples(t) {
@@ -66,7 +66,7 @@ func TestSessionSamples(t *testing.T) {
 // part that does not describe it (authentic, but lying to the relay) gets
 // the frame dropped by receivers with ErrClearMismatch.
 func TestClearMismatchFromMember(t *testing.T) {
-	c := newTestCall(t, Config{}, "alice", "bob")
+	c := newCall(t, Config{}, "alice", "bob")
 	alice, bob := c.member("alice").s, c.member("bob").s
 	var key, inter []byte
 	for _, smp := range loadSamples(t) {

@@ -8,18 +8,21 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/sealroom/sealroom/keyschedule"
+	"github.com/sealroom/sealroom/mls"
 )
 
 func TestTwoMembers(t *testing.T) {
-	c := newTestCall(t, Config{}, "alice")
+	c := newCall(t, Config{}, "alice")
 	alice := c.member("alice").s
 	if alice.Epoch() != 0 || alice.Leaf() != 0 || alice.SafetyCode().Epoch != 0 {
 		t.Fatalf("new group: epoch %d leaf %d", alice.Epoch(), alice.Leaf())
 	}
 	code0 := alice.SafetyCode()
 
-	bob := newFakeClient(t, testSuite, "bob")
-	cm, err := alice.Invite(bob.keyPackage())
+	bob, kp := c.newJoiner("bob")
+	cm, err := alice.Invite(kp)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -47,17 +50,12 @@ func TestTwoMembers(t *testing.T) {
 	if _, ok := alice.Pending(); ok {
 		t.Fatal("commit still pending after confirmation")
 	}
-	g, err := fakeJoinFromWelcome(bob, cm.Welcome)
-	if err != nil {
-		t.Fatal(err)
-	}
-	bs, err := newSession(c.cfg, g)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer bs.Close()
-	c.members = append(c.members, &testMember{name: "bob", client: bob, g: g, s: bs})
+	c.join(bob, cm.Welcome)
+	bs := bob.s
 	c.checkCodes()
+	if !bytes.Equal(bs.GroupID(), alice.GroupID()) || len(alice.GroupID()) != 32 {
+		t.Fatalf("group IDs %x and %x", bs.GroupID(), alice.GroupID())
+	}
 	if alice.SafetyCode() == code0 || alice.SafetyCode().Epoch != 1 {
 		t.Fatal("safety code did not change with the epoch")
 	}
@@ -87,7 +85,7 @@ func TestTwoMembers(t *testing.T) {
 func TestGracePeriod(t *testing.T) {
 	for _, erase := range []string{"open", "seal", "tick"} {
 		t.Run(erase, func(t *testing.T) {
-			c := newTestCall(t, Config{Grace: 500 * time.Millisecond}, "alice", "bob", "carol")
+			c := newCall(t, Config{Grace: 500 * time.Millisecond}, "alice", "bob", "carol")
 			f := testFrame(160, 7)
 			old := [][]byte{c.seal("carol", CodecOpus, f), c.seal("carol", CodecOpus, f), c.seal("carol", CodecOpus, f)}
 			e := c.member("bob").s.Epoch()
@@ -133,7 +131,7 @@ func TestGracePeriod(t *testing.T) {
 // TestGraceTimer: with the real clock, the Session's timer erases an
 // epoch's keys after the grace period though no frame arrives.
 func TestGraceTimer(t *testing.T) {
-	c := newTestCall(t, Config{Grace: 20 * time.Millisecond, Clock: time.Now}, "alice", "bob")
+	c := newCall(t, Config{Grace: 20 * time.Millisecond, Clock: time.Now}, "alice", "bob")
 	e := c.member("bob").s.Epoch()
 	c.update("alice")
 	bob := c.member("bob").s
@@ -160,7 +158,7 @@ func mustOpenEpoch(t testing.TB, s *Session, pkt []byte) uint64 {
 // frames of its last epoch still in flight during the grace period, and
 // nothing after it.
 func TestRemovedMember(t *testing.T) {
-	c := newTestCall(t, Config{}, "alice", "bob", "carol")
+	c := newCall(t, Config{}, "alice", "bob", "carol")
 	carol := c.member("carol")
 	f := testFrame(160, 3)
 	e := carol.s.Epoch()
@@ -174,20 +172,11 @@ func TestRemovedMember(t *testing.T) {
 	if len(cm.Removed) != 1 || string(cm.Removed[0].Identity) != "carol" {
 		t.Fatalf("commit removes %+v", cm.Removed)
 	}
-	// The removed member's group cannot merge: the commit secret is
-	// encrypted to the remaining members only.
-	{
-		g, err := fakeJoinFromWelcome(carol.client, nil)
-		if err == nil || g != nil {
-			t.Fatal("fake accepted an empty Welcome")
-		}
-		cc, err := parseFakeCommit(cm.Message)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, ok := cc.secrets[carol.s.Leaf()]; ok {
-			t.Fatal("commit carries a secret for the removed member")
-		}
+	// The commit's UpdatePath is encrypted to the remaining members only
+	// (RFC 9420 §12.4.1): carol's group stages it as her removal and
+	// learns nothing of the new epoch.
+	if cm.Welcome != nil {
+		t.Fatal("a removal with a Welcome")
 	}
 	c.deliverCommit("alice", cm)
 	if !slices.Contains(c.gone, carol) {
@@ -222,7 +211,7 @@ func TestRemovedMember(t *testing.T) {
 
 // TestLeave: a member proposes its own removal; another commits it.
 func TestLeave(t *testing.T) {
-	c := newTestCall(t, Config{}, "alice", "bob", "carol")
+	c := newCall(t, Config{}, "alice", "bob", "carol")
 	bob := c.member("bob").s
 	p, err := bob.Leave()
 	if err != nil {
@@ -255,27 +244,40 @@ func TestLeave(t *testing.T) {
 	}
 }
 
-// TestExternalJoin: a client joins from the GroupInfo of the last commit.
+// TestExternalJoin: a client joins from the GroupInfo of the last commit,
+// on the real group: the commit is a PublicMessage whatever the Config
+// says (RFC 9420 §12.4.3.2), and the members' PrivateMessage handshakes
+// work on both sides of it.
 func TestExternalJoin(t *testing.T) {
-	c := newTestCall(t, Config{}, "alice", "bob")
+	c := newCall(t, Config{}, "alice", "bob")
 	cm := c.update("bob")
-	dave := newFakeClient(t, testSuite, "dave")
-	g, out, err := fakeJoinExternal(dave, cm.GroupInfo)
+	dave, err := NewIdentity([]byte("dave"), testSuite)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ds, ext, err := newJoiningSession(c.cfg, g, out)
+	ds, ext, err := JoinExternal(cm.GroupInfo, dave, c.cfg, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer ds.Close()
-	if ext.Epoch != cm.Epoch+1 || len(ext.Added) != 1 || string(ext.Added[0].Identity) != "dave" {
+	if ext.Epoch != cm.Epoch+1 || len(ext.Added) != 1 || string(ext.Added[0].Identity) != "dave" || ext.Added[0].Leaf != 2 || len(ext.Removed) != 0 || ext.GroupInfo == nil {
 		t.Fatalf("external commit %+v", ext)
+	}
+	if ds.Epoch() != 0 || ds.String() != "e2ee.Session(joining, epoch 0, AES_256_GCM_SHA512_128)" {
+		t.Fatalf("joining Session: %v", ds)
+	}
+	if m, err := mls.UnmarshalMLSMessage(ext.Message); err != nil || m.WireFormat != mls.WireFormatPublicMessage {
+		t.Fatalf("external commit is not a PublicMessage: %v", err)
+	}
+	if m, err := mls.UnmarshalMLSMessage(cm.Message); err != nil || m.WireFormat != mls.WireFormatPrivateMessage {
+		t.Fatalf("a member's commit is not a PrivateMessage by default: %v", err)
 	}
 	_, err = ds.Seal(nil, testFrame(10, 0), CodecOpus)
 	mustFail(t, "seal before confirmation", err, ErrNotMember)
 	_, err = ds.Process(cm.Message) // someone else's message: not a member yet
 	mustFail(t, "process before confirmation", err, ErrNotMember)
+	_, err = ds.MarshalBinary()
+	mustFail(t, "save before confirmation", err, ErrNotMember)
 
 	for _, m := range c.members {
 		ch, err := m.s.Process(ext.Message)
@@ -290,40 +292,137 @@ func TestExternalJoin(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if ch.Kind != ChangeOwnCommit || ch.Epoch != ext.Epoch+1 {
+	if ch.Kind != ChangeOwnCommit || ch.Epoch != ext.Epoch+1 || len(ch.Added) != 1 || string(ch.Added[0].Identity) != "dave" {
 		t.Fatalf("dave: %+v", ch)
 	}
-	c.members = append(c.members, &testMember{name: "dave", client: dave, g: g, s: ds})
+	c.members = append(c.members, &testMember{name: "dave", id: dave, s: ds})
 	c.checkCodes()
 	f := testFrame(160, 5)
 	c.open("alice", "dave", c.seal("dave", CodecOpus, f), f)
 	c.open("dave", "bob", c.seal("bob", CodecOpus, f), f)
+
+	// The external commit's GroupInfo is the next joiner's: erin joins
+	// from it, and her commit removes dave's old leaf when he resyncs.
+	c.update("dave")
+	erin, err := NewIdentity([]byte("erin"), testSuite)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gi, err := c.member("alice").s.GroupInfo()
+	if err != nil {
+		t.Fatal(err)
+	}
+	es, ext2, err := JoinExternal(gi, erin, c.cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer es.Close()
+	c.deliverExternal(ext2, "erin", es)
+	c.checkCodes()
+	c.open("erin", "dave", c.seal("dave", CodecOpus, f), f)
+}
+
+// TestExternalResync: a member that lost its state joins again by
+// external commit in place of its old leaf (RFC 9420 §12.4.3.2).
+func TestExternalResync(t *testing.T) {
+	c := newCall(t, Config{}, "alice", "bob", "carol")
+	bob := c.member("bob")
+	gi, err := c.member("alice").s.GroupInfo()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// bob's client lost its state but kept its identity.
+	s, ext, err := JoinExternal(gi, bob.id, c.cfg, &ExternalJoinOptions{Resync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if len(ext.Removed) != 1 || ext.Removed[0].Leaf != bob.s.Leaf() {
+		t.Fatalf("resync commit removes %+v", ext.Removed)
+	}
+	old := bob.s
+	c.deliverExternal(ext, "bob", s)
+	if !slices.Contains(c.gone, bob) {
+		t.Fatal("the old bob is still a member")
+	}
+	_, err = old.Seal(nil, testFrame(10, 1), CodecOpus)
+	mustFail(t, "the replaced Session seals", err, ErrNotMember)
+	f := testFrame(100, 2)
+	c.open("carol", "bob", c.seal("bob", CodecOpus, f), f)
+	if got := fmt.Sprint(len(c.members), c.member("bob").s.Leaf()); got != "3 1" {
+		t.Fatalf("members, bob's leaf: %s", got)
+	}
+}
+
+// deliverExternal delivers the external commit of name, whose Session is
+// s, to every member and to s, and adds name to the members (in place of
+// the member of the same name it removes, if any).
+func (c *testCall) deliverExternal(ext Commit, name string, s *Session) {
+	c.t.Helper()
+	var stay []*testMember
+	for _, m := range c.members {
+		ch, err := m.s.Process(ext.Message)
+		if err != nil {
+			c.t.Fatalf("%s: external commit of %s: %v", m.name, name, err)
+		}
+		if ch.Kind == ChangeRemoved {
+			c.gone = append(c.gone, m)
+			continue
+		}
+		if ch.Kind != ChangeCommit || string(ch.From.Identity) != name {
+			c.t.Fatalf("%s: external commit of %s: %+v", m.name, name, ch)
+		}
+		stay = append(stay, m)
+	}
+	if ch, err := s.Process(ext.Message); err != nil || ch.Kind != ChangeOwnCommit {
+		c.t.Fatalf("%s: own external commit: %+v %v", name, ch, err)
+	}
+	c.members = append(stay, &testMember{name: name, s: s})
 }
 
 // TestExternalJoinLost: an external joiner whose commit lost discards it,
-// which closes the Session.
+// which closes the Session; joining again from the newer GroupInfo works.
 func TestExternalJoinLost(t *testing.T) {
-	c := newTestCall(t, Config{}, "alice", "bob")
-	dave := newFakeClient(t, testSuite, "dave")
-	g, out, err := fakeJoinExternal(dave, groupInfo(c.member("alice").g.epoch, c.member("alice").g.secret, c.member("alice").g.leaves))
+	c := newCall(t, Config{}, "alice", "bob")
+	dave, err := NewIdentity([]byte("dave"), testSuite)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ds, _, err := newJoiningSession(c.cfg, g, out)
+	gi, err := c.member("alice").s.GroupInfo()
 	if err != nil {
 		t.Fatal(err)
 	}
-	c.update("alice") // wins the epoch
+	ds, lost, err := JoinExternal(gi, dave, c.cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cm := c.update("alice") // wins the epoch
+	if lost.Epoch != cm.Epoch {
+		t.Fatalf("external commit of epoch %d, alice's of %d", lost.Epoch, cm.Epoch)
+	}
+	// Delivered late, the losing commit is stale for the members.
+	_, err = c.member("bob").s.Process(lost.Message)
+	mustFail(t, "losing external commit", err, ErrStaleMessage)
+	_, err = ds.Process(cm.Message)
+	mustFail(t, "process while joining", err, ErrNotMember)
 	ds.DiscardPending()
 	_, err = ds.Seal(nil, testFrame(10, 0), CodecOpus)
 	mustFail(t, "seal after a lost external join", err, ErrClosed)
+
+	ds, ext, err := JoinExternal(cm.GroupInfo, dave, c.cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ds.Close()
+	c.deliverExternal(ext, "dave", ds)
+	c.checkCodes()
 }
 
 // TestCommitRace: two members commit in the same epoch; the relay orders
 // alice's first. bob's pending commit is discarded when he processes
 // alice's, and he commits again in the new epoch.
 func TestCommitRace(t *testing.T) {
-	c := newTestCall(t, Config{}, "alice", "bob", "carol")
+	c := newCall(t, Config{}, "alice", "bob", "carol")
 	ca, err := c.member("alice").s.Update()
 	if err != nil {
 		t.Fatal(err)
@@ -370,7 +469,7 @@ func TestCommitRace(t *testing.T) {
 }
 
 func TestInvalidMembershipRequests(t *testing.T) {
-	c := newTestCall(t, Config{}, "alice", "bob")
+	c := newCall(t, Config{}, "alice", "bob")
 	alice := c.member("alice").s
 	_, err := alice.Remove(alice.Leaf())
 	mustFail(t, "remove self", err, ErrInvalidMember)
@@ -388,7 +487,7 @@ func TestInvalidMembershipRequests(t *testing.T) {
 // TestOwnFrameEcho: a relay that echoes a member's own frames back gets
 // them refused: SFrame keys are for one direction only (RFC 9605 §4.4.1).
 func TestOwnFrameEcho(t *testing.T) {
-	c := newTestCall(t, Config{}, "alice", "bob")
+	c := newCall(t, Config{}, "alice", "bob")
 	pkt := c.seal("alice", CodecOpus, testFrame(50, 0))
 	_, _, err := c.member("alice").s.Open(nil, pkt)
 	mustFail(t, "own frame", err, ErrUnknownSender)
@@ -396,7 +495,7 @@ func TestOwnFrameEcho(t *testing.T) {
 
 // TestErrorMessages: errors name the operation, epoch and sender.
 func TestErrorMessages(t *testing.T) {
-	c := newTestCall(t, Config{}, "alice", "bob")
+	c := newCall(t, Config{}, "alice", "bob")
 	bob := c.member("bob").s
 	pkt := c.seal("alice", CodecOpus, testFrame(50, 0))
 	if _, _, err := bob.Open(nil, pkt); err != nil {
@@ -437,6 +536,10 @@ func TestErrorMessages(t *testing.T) {
 }
 
 func TestConfig(t *testing.T) {
+	id, err := NewIdentity([]byte("x"), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, cfg := range []Config{
 		{Grace: -time.Second},
 		{Grace: 2 * MaxGrace},
@@ -444,14 +547,38 @@ func TestConfig(t *testing.T) {
 		{SenderAuth: &SenderAuth{Frames: -1}},
 		{SenderAuth: &SenderAuth{Interval: 2 * time.Second, Deadline: time.Second}},
 		{SenderAuth: &SenderAuth{Interval: -1}},
+		{Schedule: keyschedule.Config{Layout: keyschedule.Layout{LeafBits: 60, EpochBits: 8}}},
 	} {
-		_, err := newSession(cfg, fakeCreate(newFakeClient(t, testSuite, "x")))
+		_, err := Create(nil, id, cfg)
 		mustFail(t, "bad config", err, ErrInvalidConfig)
+		_, err = Restore(nil, cfg)
+		mustFail(t, "bad config", err, ErrInvalidConfig)
+	}
+	_, err = Create(nil, nil, Config{})
+	mustFail(t, "no identity", err, ErrInvalidMember)
+	_, err = NewIdentity(nil, 0)
+	mustFail(t, "no name", err, ErrInvalidMember)
+	_, err = NewIdentity([]byte("x"), 0x0a0a)
+	mustFail(t, "unknown suite", err, ErrInvalidConfig)
+
+	// The MLS options a Config gives.
+	o := Config{}.groupOptions()
+	if !o.EncryptHandshake || o.MaxLeaves != 1024 || o.PastEpochs != -1 || o.Validation.CredentialValidator == nil || o.Validation.Now != nil {
+		t.Fatalf("default MLS options %+v", o)
+	}
+	clock := newFakeClock()
+	base := &mls.GroupOptions{MaxLeaves: 1 << 20, PastEpochs: 2, PaddingBlock: 32, Validation: &mls.ValidationOptions{MaxLifetime: -1}}
+	o = Config{PublicHandshake: true, Clock: clock.Now, MLS: base, Schedule: keyschedule.Config{Layout: keyschedule.Layout{LeafBits: 16, EpochBits: 4}}}.groupOptions()
+	if o.EncryptHandshake || o.MaxLeaves != 1<<16 || o.PastEpochs != 2 || o.PaddingBlock != 32 || o.Validation.MaxLifetime != -1 || o.Validation.Now == nil {
+		t.Fatalf("MLS options %+v", o)
+	}
+	if base.Validation.Now != nil || base.MaxLeaves != 1<<20 {
+		t.Fatal("groupOptions changed Config.MLS")
 	}
 }
 
 func TestClose(t *testing.T) {
-	c := newTestCall(t, Config{}, "alice", "bob")
+	c := newCall(t, Config{}, "alice", "bob")
 	alice := c.member("alice").s
 	pkt := c.seal("bob", CodecOpus, testFrame(10, 0))
 	alice.Close()
@@ -485,7 +612,7 @@ func TestStrings(t *testing.T) {
 			t.Errorf("%q, want %q", got, want)
 		}
 	}
-	c := newTestCall(t, Config{}, "alice")
+	c := newCall(t, Config{}, "alice")
 	if got := fmt.Sprintf("%v %#v", c.members[0].s, c.members[0].s); got != "e2ee.Session(member, epoch 0, AES_256_GCM_SHA512_128) e2ee.Session(member, epoch 0, AES_256_GCM_SHA512_128)" {
 		t.Errorf("%s", got)
 	}
