@@ -22,6 +22,13 @@ import (
 // it.
 func serve(t testing.TB, srv *Server, opts ...grpc.ServerOption) pb.MLSClientClient {
 	t.Helper()
+	return pb.NewMLSClientClient(serveConn(t, srv, opts...))
+}
+
+// serveConn runs srv on a loopback port for the test and returns a
+// connection to it.
+func serveConn(t testing.TB, srv *Server, opts ...grpc.ServerOption) *grpc.ClientConn {
+	t.Helper()
 	lis, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -34,7 +41,7 @@ func serve(t testing.TB, srv *Server, opts ...grpc.ServerOption) pb.MLSClientCli
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { conn.Close() })
-	return pb.NewMLSClientClient(conn)
+	return conn
 }
 
 // messages are MLSMessages of each wire format, from the official test
