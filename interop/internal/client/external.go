@@ -125,7 +125,7 @@ func (s *Server) ExternalSignerProposal(_ context.Context, req *pb.ExternalSigne
 	if err != nil {
 		return nil, failedPrecondition(rpc, "signer_id %d: %v", req.SignerId, err)
 	}
-	target := &proposalTarget{groupID: gc.GroupID, nonceLen: kdfHashLen[gc.CipherSuite]}
+	target := &proposalTarget{groupID: gc.GroupID}
 	var treeErr error
 	target.leafOf = func(identity []byte) (mls.LeafIndex, bool) {
 		tree := treeOf(gi, req.RatchetTree)
@@ -160,18 +160,4 @@ func treeOf(gi *mls.GroupInfo, external []byte) []byte {
 		}
 	}
 	return external
-}
-
-// kdfHashLen is KDF.Nh of each cipher suite (RFC 9420 §17.1: HKDF with
-// SHA-256, SHA-512 or SHA-384), the length of a psk_nonce (§8.4). An
-// external sender draws the nonce itself: mls.ExternalProposal sends the
-// proposal it is given as it is.
-var kdfHashLen = map[mls.CipherSuite]int{
-	mls.MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519:        32,
-	mls.MLS_128_DHKEMP256_AES128GCM_SHA256_P256:             32,
-	mls.MLS_128_DHKEMX25519_CHACHA20POLY1305_SHA256_Ed25519: 32,
-	mls.MLS_256_DHKEMX448_AES256GCM_SHA512_Ed448:            64,
-	mls.MLS_256_DHKEMP521_AES256GCM_SHA512_P521:             64,
-	mls.MLS_256_DHKEMX448_CHACHA20POLY1305_SHA512_Ed448:     64,
-	mls.MLS_256_DHKEMP384_AES256GCM_SHA384_P384:             48,
 }

@@ -2,7 +2,6 @@ package client
 
 import (
 	"context"
-	"crypto/rand"
 
 	"google.golang.org/grpc/status"
 
@@ -130,10 +129,6 @@ type proposalTarget struct {
 	groupID []byte
 	// leafOf finds the leaf of the member a Remove names by identity.
 	leafOf func(identity []byte) (mls.LeafIndex, bool)
-	// nonceLen, when not zero, is the length of the psk_nonce to draw for
-	// a PSK proposal (KDF.Nh, RFC 9420 §8.4); zero leaves it empty for
-	// Commit to fill.
-	nonceLen int
 }
 
 // proposal makes the mls.Proposal a ProposalDescription describes. field
@@ -149,29 +144,15 @@ func (t *proposalTarget) proposal(rpc, field string, d *proposalDesc) (mls.Propo
 		}
 		return &mls.RemoveProposal{Removed: leaf}, nil
 	case proposalExternalPSK:
-		id := mls.PreSharedKeyID{Type: mls.PSKTypeExternal, ID: d.pskID}
-		return t.psk(rpc, id)
+		return &mls.PreSharedKeyProposal{PSK: mls.PreSharedKeyID{Type: mls.PSKTypeExternal, ID: d.pskID}}, nil
 	case proposalResumptionPSK:
-		id := mls.PreSharedKeyID{Type: mls.PSKTypeResumption, Usage: mls.ResumptionPSKUsageApplication, GroupID: t.groupID, Epoch: d.epoch}
-		return t.psk(rpc, id)
+		return &mls.PreSharedKeyProposal{PSK: mls.PreSharedKeyID{Type: mls.PSKTypeResumption, Usage: mls.ResumptionPSKUsageApplication, GroupID: t.groupID, Epoch: d.epoch}}, nil
 	case proposalGroupContextExtensions:
 		return &mls.GroupContextExtensionsProposal{Extensions: d.extensions}, nil
 	case proposalReInit:
 		return &mls.ReInitProposal{GroupID: d.groupID, Version: mls.ProtocolVersionMLS10, CipherSuite: d.suite, Extensions: d.extensions}, nil
 	}
 	return nil, invalidArg(rpc, field+".proposal_type", "%q is not supported", d.kind)
-}
-
-// psk makes a PreSharedKey proposal of id, with a fresh nonce if the
-// target draws one.
-func (t *proposalTarget) psk(rpc string, id mls.PreSharedKeyID) (mls.Proposal, error) {
-	if t.nonceLen > 0 {
-		id.Nonce = make([]byte, t.nonceLen)
-		if _, err := rand.Read(id.Nonce); err != nil {
-			return nil, internalErr(rpc, err)
-		}
-	}
-	return &mls.PreSharedKeyProposal{PSK: id}, nil
 }
 
 // memberTarget is the group of a member.
