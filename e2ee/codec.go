@@ -228,6 +228,20 @@ func (c Codec) split(dst, frame []byte) (prefix, payload []byte, err error) {
 	return dst, frame, nil
 }
 
+// splitShort is split for the commonest frames, small enough to be
+// inlined: an Opus frame (no clear part) and a VP8 inter frame (a one-byte
+// clear part, the P bit set, and at least the 3-byte frame tag). For any
+// other frame ok is false and split has to run.
+func (c Codec) splitShort(dst, frame []byte) (prefix, payload []byte, ok bool) {
+	switch {
+	case c == CodecOpus && len(frame) > 0:
+		return append(dst, byte(c), 0), frame, true
+	case c == CodecVP8 && len(frame) >= vp8FrameTagLen && frame[0]&vp8InterFrameFlag != 0:
+		return append(dst, byte(c), vp8InterClearLen, frame[0]), frame[vp8InterClearLen:], true
+	}
+	return nil, nil, false
+}
+
 // join is the receiver's half, run only after SFrame Open has authenticated
 // clear (as part of the metadata) and produced plaintext. It appends the
 // original frame to dst: clear || plaintext for VP8 and VP9, plaintext
@@ -257,6 +271,24 @@ func (c Codec) framePrefix(clear []byte) []byte {
 		return clear
 	}
 	return nil
+}
+
+// frameMinLen is checkFrame's shortcut for the commonest frames. The
+// receiver rebuilds a frame as framePrefix(clear) || plaintext; when clear
+// alone settles that the frame passes checkFrame if and only if it is long
+// enough, frameMinLen returns that length, and otherwise 0 (run
+// checkFrame). Opus: an empty clear part, and any non-empty frame. VP8: an
+// inter frame's one-byte clear part (the P bit set), and a frame holding
+// its 3-byte frame tag; the frame starts with the clear byte, so its
+// header is that byte.
+func (c Codec) frameMinLen(clear []byte) int {
+	switch {
+	case c == CodecOpus && len(clear) == 0:
+		return 1
+	case c == CodecVP8 && len(clear) == vp8InterClearLen && clear[0]&vp8InterFrameFlag != 0:
+		return vp8FrameTagLen
+	}
+	return 0
 }
 
 // checkFrame reports whether clear is exactly the clear part that split

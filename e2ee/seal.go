@@ -31,9 +31,12 @@ func (s *Session) Seal(dst, frame []byte, codec Codec) ([]byte, error) {
 		return nil, stateError("seal", st)
 	}
 	s.expire()
-	prefix, payload, err := codec.split(dst, frame)
-	if err != nil {
-		return nil, s.sealError(err)
+	prefix, payload, ok := codec.splitShort(dst, frame)
+	if !ok {
+		var err error
+		if prefix, payload, err = codec.split(dst, frame); err != nil {
+			return nil, s.sealError(err)
+		}
 	}
 	out, err := s.ks.Seal(prefix, 0, prefix[len(dst):], payload)
 	if err != nil {

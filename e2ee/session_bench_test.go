@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"fmt"
 	"math"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -20,9 +18,17 @@ import (
 // and reports the fastest batch of each, per call, and their ratio
 // (session/frame). ns/op covers both sides.
 //
-// The frames: a 160-byte Opus frame (64 kbit/s at 20 ms) and a real
-// 1,195-byte VP8 inter frame (frame 20 of examples/testdata/video.ivf),
-// which has a one-byte clear part.
+// The frames: 64- and 160-byte Opus frames (24 and 64 kbit/s at 20 ms), a
+// 1,200-byte frame under the Opus policy (no clear part: the size of a
+// full packet, with nothing but SFrame around it), and a real 1,195-byte
+// VP8 inter frame (frame 20 of examples/testdata/video.ivf), which has a
+// one-byte clear part.
+//
+// The baseline is frame.Context's own Seal and Open, with the default suite,
+// sealing the whole frame (the Session seals the frame less its clear
+// part) with metadata of the length of the Session's packet prefix (codec
+// byte, clear length, clear part: 2 bytes for Opus, 3 for a VP8 inter
+// frame), so that both sides build the same AAD.
 
 const pairedBatch = 64
 
@@ -56,22 +62,30 @@ type benchFrameCase struct {
 	name  string
 	codec Codec
 	frame []byte
+	// prefix is the Session's packet prefix for frame, the baseline's
+	// metadata.
+	prefix []byte
 }
 
 func benchFrameCases(b *testing.B) []benchFrameCase {
-	data, err := os.ReadFile(filepath.Join("..", "examples", "testdata", "video.ivf"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	frames, err := readIVF(data)
-	if err != nil {
-		b.Fatal(err)
-	}
-	vp8 := frames[20]
+	vp8 := videoFrames(b)[20]
 	if len(vp8) != 1195 || vp8[0]&1 != 1 {
 		b.Fatalf("frame 20 of video.ivf: %d bytes, key=%v", len(vp8), vp8[0]&1 == 0)
 	}
-	return []benchFrameCase{{"opus-160", CodecOpus, testFrame(160, 0)}, {"vp8-1195", CodecVP8, vp8}}
+	cases := []benchFrameCase{
+		{name: "opus-64", codec: CodecOpus, frame: testFrame(64, 0)},
+		{name: "opus-160", codec: CodecOpus, frame: testFrame(160, 0)},
+		{name: "opus-1200", codec: CodecOpus, frame: testFrame(1200, 0)},
+		{name: "vp8-1195", codec: CodecVP8, frame: vp8},
+	}
+	for i := range cases {
+		prefix, _, err := cases[i].codec.split(nil, cases[i].frame)
+		if err != nil {
+			b.Fatal(err)
+		}
+		cases[i].prefix = prefix
+	}
+	return cases
 }
 
 // benchRaw returns frame.Contexts sending and receiving under one KID.
@@ -85,12 +99,13 @@ func BenchmarkSessionSeal(b *testing.B) {
 		b.Run(bc.name, func(b *testing.B) {
 			c := newTestCall(b, Config{}, "alice", "bob")
 			s := c.member("alice").s
+			steady(b, c, s)
 			raw, _, kid := benchRaw(b)
 			dst := make([]byte, 0, len(bc.frame)+s.MaxOverhead())
 			b.SetBytes(int64(len(bc.frame)))
 			runPaired(b, "frame", "session",
 				func(int) {
-					if _, err := raw.Seal(dst, kid, nil, bc.frame); err != nil {
+					if _, err := raw.Seal(dst, kid, bc.prefix, bc.frame); err != nil {
 						b.Fatal(err)
 					}
 				},
@@ -101,6 +116,18 @@ func BenchmarkSessionSeal(b *testing.B) {
 				},
 				func() {})
 		})
+	}
+}
+
+// steady ends the grace period of s's previous epoch, so that a benchmark
+// measures the steady state: during the grace period (DefaultGrace after
+// each commit) Seal and Open also read the clock to erase the old keys on
+// time, and the manual clock of the tests never moves by itself.
+func steady(b *testing.B, c *testCall, s *Session) {
+	c.clock.Advance(DefaultGrace)
+	s.Tick()
+	if s.nextDrop.Load() != 0 || len(s.ks.Epochs()) != 1 {
+		b.Fatalf("not in the steady state: epochs %v", s.ks.Epochs())
 	}
 }
 
@@ -115,6 +142,7 @@ type benchReceiver struct {
 	c       *testCall
 	welcome []byte
 	cfg     Config
+	prefix  []byte // the raw frames' metadata
 	pkts    [][]byte
 	raws    [][]byte
 	used    int
@@ -131,7 +159,7 @@ const benchPackets = 32 * pairedBatch
 
 func newBenchReceiver(b *testing.B, cfg Config, bc benchFrameCase) *benchReceiver {
 	c := newTestCall(b, cfg, "alice")
-	r := &benchReceiver{b: b, c: c, cfg: c.cfg}
+	r := &benchReceiver{b: b, c: c, cfg: c.cfg, prefix: bc.prefix}
 	r.bobState = newFakeClient(b, testSuite, "bob")
 	cm, err := c.member("alice").s.Invite(r.bobState.keyPackage())
 	if err != nil {
@@ -153,7 +181,7 @@ func newBenchReceiver(b *testing.B, cfg Config, bc benchFrameCase) *benchReceive
 				r.batches = append(r.batches, tb)
 			}
 		}
-		raw, err := snd.Seal(nil, kid, nil, bc.frame)
+		raw, err := snd.Seal(nil, kid, bc.prefix, bc.frame)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -203,7 +231,7 @@ func (r *benchReceiver) reset() {
 	if _, _, err := r.s.Open(nil, r.pkts[0]); err != nil {
 		r.b.Fatal(err)
 	}
-	if _, _, err := r.raw.Open(nil, nil, r.raws[0]); err != nil {
+	if _, _, err := r.raw.Open(nil, r.prefix, r.raws[0]); err != nil {
 		r.b.Fatal(err)
 	}
 }
@@ -217,7 +245,7 @@ func BenchmarkSessionOpen(b *testing.B) {
 			runPaired(b, "frame", "session",
 				func(i int) {
 					if _, raw := r.next(i); true {
-						if _, _, err := r.raw.Open(dst, nil, raw); err != nil {
+						if _, _, err := r.raw.Open(dst, r.prefix, raw); err != nil {
 							b.Fatal(err)
 						}
 					}
@@ -393,4 +421,72 @@ func basebytes(b *testing.B, g *fakeGroup) []byte {
 		b.Fatal(err)
 	}
 	return k
+}
+
+// BenchmarkSessionSealSteady and BenchmarkSessionOpenSteady are
+// BenchmarkSessionSeal and BenchmarkSessionOpen in the standard form, one
+// impl at a time (impl=frame, the baseline, and impl=session), for
+//
+//	benchstat -col /impl bench.txt
+func BenchmarkSessionSealSteady(b *testing.B) {
+	for _, bc := range benchFrameCases(b) {
+		for _, impl := range []string{"frame", "session"} {
+			b.Run("case="+bc.name+"/impl="+impl, func(b *testing.B) {
+				s := newTestCall(b, Config{}, "alice").member("alice").s
+				raw, _, kid := benchRaw(b)
+				dst := make([]byte, 0, len(bc.frame)+s.MaxOverhead())
+				b.SetBytes(int64(len(bc.frame)))
+				b.ReportAllocs()
+				for b.Loop() {
+					var err error
+					if impl == "frame" {
+						_, err = raw.Seal(dst, kid, bc.prefix, bc.frame)
+					} else {
+						_, err = s.Seal(dst, bc.frame, bc.codec)
+					}
+					if err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
+	}
+}
+
+func BenchmarkSessionOpenSteady(b *testing.B) {
+	for _, bc := range benchFrameCases(b) {
+		for _, impl := range []string{"frame", "session"} {
+			b.Run("case="+bc.name+"/impl="+impl, func(b *testing.B) {
+				r := newBenchReceiver(b, Config{}, bc)
+				dst := make([]byte, 0, len(bc.frame))
+				b.SetBytes(int64(len(bc.frame)))
+				b.ReportAllocs()
+				i := 0
+				for b.Loop() {
+					pkt, raw := r.next(i)
+					var err error
+					if impl == "frame" {
+						_, _, err = r.raw.Open(dst, r.prefix, raw)
+					} else {
+						_, _, err = r.s.Open(dst, pkt)
+					}
+					if err != nil {
+						b.Fatal(err)
+					}
+					if i++; i == pairedBatch {
+						i = 0
+						// Rebuilding the receivers (every benchPackets
+						// frames) is not timed.
+						if r.used+2*pairedBatch > benchPackets {
+							b.StopTimer()
+							r.advance()
+							b.StartTimer()
+						} else {
+							r.advance()
+						}
+					}
+				}
+			})
+		}
+	}
 }

@@ -64,13 +64,16 @@ type Config struct {
 //
 // A Context is safe for concurrent use. The key set is an immutable map
 // replaced on every change (copy on write), so looking up a KID takes no
-// lock. Each key has its own lock: Seal holds it exclusively, so that
-// counters are reserved in order and calls for one send KID run one at a
-// time; Open holds it shared, so any number of receiving goroutines open
-// frames in parallel, for the same KID or different ones, and only touch
-// the small replay-window lock of their own KID. AddSendKey,
-// AddReceiveKey, AddReceiveKeys, RemoveKey and RemoveKeys do not block
-// Seal or Open on other keys.
+// lock. Each key has its own lock. Seal holds it, so that counters are
+// reserved in order and calls for one send KID run one at a time. Open
+// holds it too when no other Open of the same KID is running, the common
+// case, which costs one uncontended lock and no other synchronization; an
+// Open that finds it taken runs in parallel with the holder, taking the
+// lock only briefly to check and then record its counter in the replay
+// window. So any number of receiving goroutines open frames in parallel,
+// for the same KID or different ones. AddSendKey, AddReceiveKey,
+// AddReceiveKeys, RemoveKey and RemoveKeys do not block Seal or Open on
+// other keys.
 type Context struct {
 	suite      Suite
 	params     *suiteParams
@@ -88,35 +91,81 @@ type Context struct {
 
 // keyEntry is the state of one KID: its AEAD (built once when the key is
 // added), its salt, and either the send counter or the replay window.
+//
+// Two locks guard it. mu guards every field below it: Seal holds it, and
+// so does an Open that gets it at once (TryLock) and then uses the key,
+// the scratch and the replay window under it. An Open that finds mu taken
+// holds shared for reading instead while it uses the key (aead, salt,
+// removed), with pooled scratch, and takes mu only to check and to record
+// its counter. RemoveKey holds both, shared then mu, so it waits for every
+// Seal and Open using the key; removed, aead and salt change only under
+// both.
 type keyEntry struct {
+	kid  KID
 	send bool
 
-	// mu is held shared by Open and exclusively by Seal and RemoveKey;
-	// it guards every field below.
-	mu      sync.RWMutex
+	shared sync.RWMutex
+	mu     sync.Mutex
+
 	removed bool
 	aead    cipher.AEAD
-	salt    *salt
+	salt    salt
+	scratch scratch // for the holder of mu
 
 	// Send keys only.
 	next      uint64 // next CTR to use
 	exhausted bool   // every CTR up to MaxCounter has been used
 	blocks    uint64 // AES blocks sealed so far
-	nonce     salt   // nonce scratch: salt XOR CTR
-	aad       []byte // header || metadata scratch
 
 	// Receive keys only.
-	replay *replayWindow
+	replay replayWindow
+	value  any // given by AddReceiveKeysWithValues; never changes
 }
 
-// openScratch holds the nonce and AAD of one Open call. A stack buffer
-// would escape through the cipher.AEAD interface, so they are pooled.
-type openScratch struct {
+// Format prints e without its key material, for every verb: fmt would
+// print the salt and nonce fields, unexported, without their own
+// redaction.
+func (e *keyEntry) Format(f fmt.State, _ rune) {
+	dir := "receive"
+	if e.send {
+		dir = "send"
+	}
+	fmt.Fprintf(f, "frame.keyEntry(kid %d, %s, REDACTED)", uint64(e.kid), dir)
+}
+
+// scratch holds the nonce and AAD of one Seal or Open call. A stack buffer
+// would escape through the cipher.AEAD interface, so each key has one for
+// the holder of its lock, and an Open that runs beside the holder takes
+// one from a pool.
+type scratch struct {
 	nonce salt
 	aad   []byte
 }
 
-var openScratchPool = sync.Pool{New: func() any { return new(openScratch) }}
+var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
+
+// aadWith returns sc's AAD buffer sized for an hl-byte header followed by
+// metadata, with metadata copied in; the caller writes the header to its
+// first hl bytes. The AAD (header || metadata, RFC 9605 §4.4.3) is a copy
+// so that metadata may alias the output.
+func (sc *scratch) aadWith(hl int, metadata []byte) []byte {
+	n := hl + len(metadata)
+	if cap(sc.aad) < n {
+		// Room for the longest header, so that the longer CTRs of later
+		// frames do not grow it again.
+		sc.aad = make([]byte, n, MaxHeaderLen+len(metadata))
+	}
+	sc.aad = sc.aad[:n]
+	copy(sc.aad[hl:], metadata)
+	return sc.aad
+}
+
+// release drops an AAD buffer grown beyond maxRetainedAAD.
+func (sc *scratch) release() {
+	if cap(sc.aad) > maxRetainedAAD {
+		sc.aad = nil
+	}
+}
 
 // NewContext returns an empty context configured by cfg.
 func NewContext(cfg Config) (*Context, error) {
@@ -239,9 +288,10 @@ func (c *Context) newEntry(op string, kid KID, secret secretBytes, send bool) (*
 		clear(s[:])
 		return nil, fmt.Errorf("frame: %s kid %d: %w", op, kid, err)
 	}
-	e := &keyEntry{send: send, aead: aead, salt: s}
+	e := &keyEntry{kid: kid, send: send, aead: aead, salt: *s}
+	clear(s[:])
 	if !send {
-		e.replay = newReplayWindow(c.window)
+		e.replay.init(c.window)
 	}
 	return e, nil
 }
@@ -254,7 +304,26 @@ func (c *Context) newEntry(op string, kid KID, secret secretBytes, send bool) (*
 // replacement copies it). It adds all the keys or none: a KID already
 // present, or repeated in kids, fails with ErrKeyExists.
 func (c *Context) AddReceiveKeys(base BaseKey, kids []KID) error {
+	return c.addReceiveKeys("add receive keys", base, kids, nil)
+}
+
+// AddReceiveKeysWithValues is AddReceiveKeys with a value attached to each
+// key: values[i] to kids[i]. OpenWithValue returns a frame's value with its
+// plaintext. A key manager attaches what it knows of a key's owner (its
+// epoch, its place in a ratchet), so that it needs no lookup of its own
+// after Open, and can attribute every frame to exactly the key that
+// authenticated it. values must be as long as kids.
+func (c *Context) AddReceiveKeysWithValues(base BaseKey, kids []KID, values []any) error {
 	const op = "add receive keys"
+	if len(values) != len(kids) {
+		return newError(op, ErrInvalidConfig, fmt.Sprintf("%d values for %d KIDs", len(values), len(kids)))
+	}
+	return c.addReceiveKeys(op, base, kids, values)
+}
+
+// addReceiveKeys is AddReceiveKeysWithValues with values nil or as long as
+// kids.
+func (c *Context) addReceiveKeys(op string, base BaseKey, kids []KID, values []any) error {
 	if len(base.b) == 0 {
 		return newError(op, ErrInvalidKey, "empty base key")
 	}
@@ -272,7 +341,7 @@ func (c *Context) AddReceiveKeys(base BaseKey, kids []KID) error {
 			e.zero()
 		}
 	}
-	for _, kid := range kids {
+	for i, kid := range kids {
 		if _, ok := entries[kid]; ok {
 			zeroAll()
 			return newKIDError(op, kid, ErrKeyExists, "KID repeated in the batch")
@@ -281,6 +350,9 @@ func (c *Context) AddReceiveKeys(base BaseKey, kids []KID) error {
 		if err != nil {
 			zeroAll()
 			return err
+		}
+		if values != nil {
+			e.value = values[i]
 		}
 		entries[kid] = e
 	}
@@ -320,9 +392,7 @@ func (c *Context) RemoveKey(kid KID) error {
 	c.keys.Store(&m)
 	c.mu.Unlock()
 
-	e.mu.Lock()
-	e.zero()
-	e.mu.Unlock()
+	e.remove()
 	return nil
 }
 
@@ -352,19 +422,26 @@ func (c *Context) RemoveKeys(kids []KID) error {
 	c.mu.Unlock()
 
 	for _, e := range removed {
-		e.mu.Lock()
-		e.zero()
-		e.mu.Unlock()
+		e.remove()
 	}
 	return err
 }
 
-// zero marks e removed and zeroes what it holds. The caller holds e.mu
-// exclusively or is its only user.
+// remove waits for the Seal and Open calls using e, then zeroes it.
+func (e *keyEntry) remove() {
+	e.shared.Lock()
+	e.mu.Lock()
+	e.zero()
+	e.mu.Unlock()
+	e.shared.Unlock()
+}
+
+// zero marks e removed and zeroes what it holds. The caller holds both of
+// e's locks or is its only user.
 func (e *keyEntry) zero() {
 	e.removed = true
 	clear(e.salt[:])
-	clear(e.nonce[:])
+	clear(e.scratch.nonce[:])
 	if z, ok := e.aead.(interface{ zero() }); ok {
 		z.zero()
 	}
@@ -387,205 +464,4 @@ func (c *Context) lookup(kid KID) *keyEntry {
 func putNonce(n, s *salt, ctr uint64) {
 	copy(n[:4], s[:4])
 	binary.BigEndian.PutUint64(n[4:], binary.BigEndian.Uint64(s[4:])^ctr)
-}
-
-// Seal encrypts plaintext with the send key of kid (RFC 9605 §4.4.3),
-// appends the SFrame ciphertext (header || AEAD ciphertext || tag) to dst
-// and returns the updated slice. metadata is authenticated but not
-// encrypted or included: the AAD is header || metadata, and Open must be
-// given the same metadata.
-//
-// Each call uses the key's next counter; the counter only moves forward
-// and is reserved before encryption, so no (key, nonce) pair is ever used
-// twice. When the key reaches Config.MaxCounter or Config.MaxBlocks, Seal
-// returns ErrCounterExhausted.
-//
-// To encrypt in place, put the plaintext at dst[len(dst)+h:] where h is
-// the header length, Header{kid, ctr}.Len() with ctr from NextCounter; any
-// other overlap between the output and plaintext returns ErrBufferOverlap. metadata may overlap
-// anything. With enough capacity in dst (see MaxOverhead), Seal does not
-// allocate.
-func (c *Context) Seal(dst []byte, kid KID, metadata, plaintext []byte) ([]byte, error) {
-	e := c.lookup(kid)
-	if e == nil {
-		return nil, newKIDError("seal", kid, ErrUnknownKID, "")
-	}
-	if !e.send {
-		return nil, newKIDError("seal", kid, ErrKeyUsage, "it is a receive key")
-	}
-	if uint64(len(plaintext)) > c.maxPlaintext {
-		return nil, newKIDError("seal", kid, ErrTooLarge,
-			fmt.Sprintf("%d-byte plaintext exceeds %d bytes", len(plaintext), c.maxPlaintext))
-	}
-	blocks := uint64(len(plaintext)+15)/16 + 1
-
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if e.removed {
-		return nil, newKIDError("seal", kid, ErrUnknownKID, "key was removed")
-	}
-	ctr := e.next
-	if e.exhausted || ctr > c.maxCounter {
-		return nil, newKIDError("seal", kid, ErrCounterExhausted,
-			fmt.Sprintf("every counter up to %d has been used", c.maxCounter))
-	}
-	if blocks > c.maxBlocks-e.blocks {
-		return nil, newKIDError("seal", kid, ErrCounterExhausted,
-			fmt.Sprintf("key has sealed %d of its %d AES blocks, this frame needs %d", e.blocks, c.maxBlocks, blocks))
-	}
-
-	hl := headerLen(kid, ctr)
-	ret, out := sliceForAppend(dst, hl+len(plaintext)+c.tagLen)
-	if len(plaintext) > 0 && anyOverlap(out, plaintext) && &out[hl] != &plaintext[0] {
-		return nil, newKIDError("seal", kid, ErrBufferOverlap, "plaintext overlaps the output other than in place")
-	}
-
-	// Reserve the counter before using it (RFC 9605 §9.1).
-	if ctr == c.maxCounter {
-		e.exhausted = true
-	} else {
-		e.next = ctr + 1
-	}
-	e.blocks += blocks
-
-	putNonce(&e.nonce, e.salt, ctr)
-	var aad []byte
-	if len(metadata) == 0 {
-		aad = out[:hl]
-		putHeader(aad, kid, ctr)
-	} else {
-		// The AAD is copied out before out is written, so metadata may
-		// alias dst.
-		e.aad = growScratch(e.aad, hl+len(metadata))
-		aad = e.aad
-		putHeader(aad, kid, ctr)
-		copy(aad[hl:], metadata)
-		copy(out[:hl], aad[:hl])
-	}
-	e.aead.Seal(out[hl:hl], e.nonce[:], plaintext, aad)
-	if cap(e.aad) > maxRetainedAAD {
-		e.aad = nil
-	}
-	return ret, nil
-}
-
-// NextCounter returns the CTR the next Seal with kid will use. It is for
-// sizing headers and for applications that persist their counters
-// (RFC 9605 §9.1). It fails with ErrUnknownKID or ErrKeyUsage if kid has
-// no send key, and with ErrCounterExhausted once no counter is left.
-func (c *Context) NextCounter(kid KID) (uint64, error) {
-	e := c.lookup(kid)
-	if e == nil {
-		return 0, newKIDError("next counter", kid, ErrUnknownKID, "")
-	}
-	if !e.send {
-		return 0, newKIDError("next counter", kid, ErrKeyUsage, "it is a receive key")
-	}
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	switch {
-	case e.removed:
-		return 0, newKIDError("next counter", kid, ErrUnknownKID, "key was removed")
-	case e.exhausted || e.next > c.maxCounter:
-		return 0, newKIDError("next counter", kid, ErrCounterExhausted, "")
-	}
-	return e.next, nil
-}
-
-// growScratch returns b resized to n bytes, reusing its capacity.
-func growScratch(b []byte, n int) []byte {
-	if cap(b) < n {
-		return make([]byte, n)
-	}
-	return b[:n]
-}
-
-// Open authenticates and decrypts an SFrame ciphertext (RFC 9605 §4.4.4)
-// with the receive key named by its header, given the same metadata it
-// was sealed with. It appends the plaintext to dst and returns the
-// updated slice and the authenticated header.
-//
-// A frame whose counter was already opened, or lies below the KID's
-// replay window, fails with ErrReplay; the window advances only once a
-// frame has authenticated, and frames out of order inside it open
-// normally. On any error no plaintext is returned. If the header parsed,
-// the returned Header holds it even on error (for instance so that a
-// frame failing with ErrUnknownKID can be kept until its key arrives, as
-// §4.4.4 allows); it is authenticated only when err is nil.
-//
-// To decrypt in place, pass ciphertext[:0] as dst (the plaintext then
-// starts where the header did), or ciphertext[:h] with h the header length
-// (it stays where the ciphertext was); any other overlap between the
-// output and ciphertext returns ErrBufferOverlap. As with
-// cipher.AEAD, a failed in-place Open may overwrite the ciphertext.
-// metadata may overlap anything. With enough capacity in dst, Open does
-// not allocate.
-func (c *Context) Open(dst, metadata, ciphertext []byte) ([]byte, Header, error) {
-	h, hl, detail := parseHeader(ciphertext)
-	if detail != "" {
-		return nil, Header{}, newError("open", ErrMalformedHeader, detail)
-	}
-	e := c.lookup(h.KID)
-	if e == nil {
-		return nil, h, newKIDError("open", h.KID, ErrUnknownKID, "")
-	}
-	if e.send {
-		return nil, h, newKIDError("open", h.KID, ErrKeyUsage, "it is a send key")
-	}
-	body := ciphertext[hl:]
-	if len(body) < c.tagLen {
-		return nil, h, newKIDError("open", h.KID, ErrAuthentication,
-			fmt.Sprintf("%d bytes after the header, shorter than the %d-byte tag", len(body), c.tagLen))
-	}
-
-	e.mu.RLock()
-	defer e.mu.RUnlock()
-	if e.removed {
-		return nil, h, newKIDError("open", h.KID, ErrUnknownKID, "key was removed")
-	}
-	if s := e.replay.check(h.CTR); s != replayFresh {
-		return nil, h, newKIDError("open", h.KID, ErrReplay, e.replay.describe(h.CTR, s))
-	}
-
-	ptLen := len(body) - c.tagLen
-	ret, out := sliceForAppend(dst, ptLen)
-	// target is where the AEAD writes: out, or for the in-place form
-	// (out at the start of the header) the ciphertext body itself, moved
-	// down over the header afterwards.
-	target, shift := out, false
-	if ptLen > 0 && anyOverlap(out, ciphertext) {
-		switch &out[0] {
-		case &body[0]:
-		case &ciphertext[0]:
-			target, shift = body[:ptLen], true
-		default:
-			return nil, h, newKIDError("open", h.KID, ErrBufferOverlap, "output overlaps the ciphertext other than in place")
-		}
-	}
-
-	sc := openScratchPool.Get().(*openScratch)
-	putNonce(&sc.nonce, e.salt, h.CTR)
-	aad := ciphertext[:hl]
-	if len(metadata) > 0 {
-		sc.aad = growScratch(sc.aad, hl+len(metadata))
-		copy(sc.aad, ciphertext[:hl])
-		copy(sc.aad[hl:], metadata)
-		aad = sc.aad
-	}
-	pt, err := e.aead.Open(target[:0], sc.nonce[:], body, aad)
-	if cap(sc.aad) > maxRetainedAAD {
-		sc.aad = nil
-	}
-	openScratchPool.Put(sc)
-	if err != nil {
-		return nil, h, newKIDError("open", h.KID, ErrAuthentication, "")
-	}
-	if s := e.replay.accept(h.CTR); s != replayFresh {
-		clear(pt)
-		return nil, h, newKIDError("open", h.KID, ErrReplay, e.replay.describe(h.CTR, s))
-	}
-	if shift {
-		copy(out, pt)
-	}
-	return ret, h, nil
 }

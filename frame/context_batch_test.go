@@ -73,7 +73,7 @@ func TestRemoveKeys(t *testing.T) {
 	if !slices.Equal(recv.KIDs(), []KID{4}) {
 		t.Fatalf("KIDs after removal: %v", recv.KIDs())
 	}
-	if !e.removed || e.aead != nil || *e.salt != (salt{}) {
+	if !e.removed || e.aead != nil || e.salt != (salt{}) {
 		t.Fatal("removed entry not zeroed")
 	}
 	if _, _, err := recv.Open(nil, nil, ct); !errors.Is(err, ErrUnknownKID) {

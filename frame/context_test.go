@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -316,7 +317,7 @@ func TestAddRemoveKeys(t *testing.T) {
 	if err := c.RemoveKey(20); err != nil {
 		t.Fatal(err)
 	}
-	if !e.removed || e.aead != nil || *e.salt != (salt{}) {
+	if !e.removed || e.aead != nil || e.salt != (salt{}) {
 		t.Error("removed key was not zeroed")
 	}
 	if err := c.RemoveKey(20); !errors.Is(err, ErrUnknownKID) {
@@ -524,6 +525,68 @@ func TestRemoveDuringUse(t *testing.T) {
 		wg.Go(func() { _ = send.RemoveKey(1) })
 		wg.Go(func() { _ = recv.RemoveKey(1) })
 		wg.Wait()
+	}
+}
+
+// TestOpenBesideHolder opens frames while another Open holds the key's
+// lock (played here by the test), so that they take the shared path: a
+// fresh frame opens once the holder lets go, with and without metadata
+// and in place, a replay and a forgery fail, and a counter the holder
+// accepted meanwhile is refused after the AEAD.
+func TestOpenBesideHolder(t *testing.T) {
+	send, recv := pair(t, Config{}, 1)
+	e := recv.lookup(1)
+	md := []byte("metadata")
+	ct0 := mustSeal(t, send, 1, md, []byte("frame 0"))
+	ct1 := mustSeal(t, send, 1, nil, []byte("frame 1"))
+	forged := bytes.Clone(ct1)
+	forged[len(forged)-1] ^= 1
+	ct2 := mustSeal(t, send, 1, nil, []byte("frame 2"))
+
+	open := func(dst, md, ct []byte) ([]byte, error) {
+		e.mu.Lock() // the other Open
+		type result struct {
+			pt  []byte
+			err error
+		}
+		done := make(chan result)
+		go func() {
+			pt, _, err := recv.Open(dst, md, ct)
+			done <- result{pt, err}
+		}()
+		// The Open found e.mu taken once it holds e.shared for reading.
+		for e.shared.TryLock() {
+			e.shared.Unlock()
+			runtime.Gosched()
+		}
+		e.mu.Unlock()
+		r := <-done
+		return r.pt, r.err
+	}
+	if pt, err := open(nil, md, ct0); err != nil || string(pt) != "frame 0" {
+		t.Fatalf("beside the holder: %q, %v", pt, err)
+	}
+	if _, err := open(nil, md, ct0); !errors.Is(err, ErrReplay) {
+		t.Fatalf("replay beside the holder: %v", err)
+	}
+	if _, err := open(nil, nil, forged); !errors.Is(err, ErrAuthentication) {
+		t.Fatalf("forgery beside the holder: %v", err)
+	}
+	in := bytes.Clone(ct1)
+	if pt, err := open(in[:0], nil, in); err != nil || string(pt) != "frame 1" {
+		t.Fatalf("in place beside the holder: %q, %v", pt, err)
+	}
+
+	// The holder accepts ct2's counter while the shared Open decrypts.
+	h, _, _ := ParseHeader(ct2)
+	if err := e.checkOpen(h.CTR); err != nil {
+		t.Fatal(err)
+	}
+	e.mu.Lock()
+	e.replay.accept(h.CTR)
+	e.mu.Unlock()
+	if err := e.acceptOpen(h.CTR); !errors.Is(err, ErrReplay) {
+		t.Fatalf("counter accepted meanwhile: %v", err)
 	}
 }
 

@@ -51,8 +51,16 @@
 //
 // A Context may be used by any number of goroutines: typically one that
 // seals and several that open. Looking up a KID takes no lock; each key
-// has its own, held exclusively by Seal and shared by Open, so Opens run
-// in parallel for the same KID and for different ones. See Context.
+// has its own, held by Seal and by an Open that finds it free, so that a
+// frame costs one uncontended lock; an Open that finds it taken runs
+// beside the holder, so Opens run in parallel for the same KID and for
+// different ones. See Context.
+//
+// A sender that seals every frame under one KID can look its key up once
+// (Context.SendKey). A key manager can attach a value to each receive key
+// (Context.AddReceiveKeysWithValues) and get it back with every frame the
+// key opens (Context.OpenWithValue), to attribute the frame without a
+// lookup of its own.
 //
 // # Errors
 //

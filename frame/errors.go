@@ -102,3 +102,17 @@ func newError(op string, err error, detail string) error {
 func newKIDError(op string, kid KID, err error, detail string) error {
 	return &opError{op: op, kid: kid, hasKID: true, err: err, detail: detail}
 }
+
+// keyError is the error of op with kid, whose entry e is nil (no key) or
+// a key for the other direction.
+//
+//go:noinline
+func keyError(op string, kid KID, e *keyEntry) error {
+	switch {
+	case e == nil:
+		return newKIDError(op, kid, ErrUnknownKID, "")
+	case e.send:
+		return newKIDError(op, kid, ErrKeyUsage, "it is a send key")
+	}
+	return newKIDError(op, kid, ErrKeyUsage, "it is a receive key")
+}

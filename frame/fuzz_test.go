@@ -113,7 +113,7 @@ func FuzzOpen(f *testing.F) {
 		suite := allSuites[int(mode&0x7f)%len(allSuites)]
 		c := recv[suite]
 		for _, kid := range c.KIDs() {
-			c.lookup(kid).replay.reset()
+			c.lookup(kid).resetReplay()
 		}
 		input := bytes.Clone(ct)
 		var dst []byte

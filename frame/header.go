@@ -1,6 +1,7 @@
 package frame
 
 import (
+	"encoding/binary"
 	"fmt"
 	"math/bits"
 )
@@ -60,23 +61,38 @@ func putHeader(b []byte, kid KID, ctr uint64) int {
 		config = byte(k) << 4
 	} else {
 		config = 0x80 | byte(kl-1)<<4
-		putBigEndian(b[1:1+kl], k)
 	}
 	if cl == 0 {
 		config |= byte(c)
 	} else {
 		config |= 0x08 | byte(cl-1)
-		putBigEndian(b[1+kl:n], c)
 	}
 	b[0] = config
+	putField(b[1:1+kl], k)
+	putField(b[1+kl:n], c)
 	return n
 }
 
-// putBigEndian writes v into all of b, most significant byte first.
-func putBigEndian(b []byte, v uint64) {
-	for i := len(b) - 1; i >= 0; i-- {
-		b[i] = byte(v)
-		v >>= 8
+// putField writes v into all of b (0 to 8 bytes), most significant byte
+// first. The lengths of real headers (a one- or two-byte KID, a CTR of up
+// to four bytes) are written out.
+func putField(b []byte, v uint64) {
+	switch len(b) {
+	case 0:
+	case 1:
+		b[0] = byte(v)
+	case 2:
+		binary.BigEndian.PutUint16(b, uint16(v))
+	case 3:
+		b[0] = byte(v >> 16)
+		binary.BigEndian.PutUint16(b[1:], uint16(v))
+	case 4:
+		binary.BigEndian.PutUint32(b, uint32(v))
+	default:
+		for i := len(b) - 1; i >= 0; i-- {
+			b[i] = byte(v)
+			v >>= 8
+		}
 	}
 }
 
@@ -125,38 +141,96 @@ func ParseHeader(ciphertext []byte) (Header, []byte, error) {
 // parseHeader decodes the header at the start of b. It returns the header
 // and its length, or a non-empty description of what is wrong.
 func parseHeader(b []byte) (Header, int, string) {
+	h, n, ok := decodeHeader(b)
+	if !ok {
+		return Header{}, 0, headerDetail(b)
+	}
+	return h, n, ""
+}
+
+// decodeHeader decodes the header at the start of b and returns it and its
+// length; ok is false if b does not start with a minimally encoded header
+// (headerDetail says why). It is parseHeader without the description, for
+// Open.
+func decodeHeader(b []byte) (h Header, n int, ok bool) {
 	if len(b) == 0 {
-		return Header{}, 0, "empty input, want at least the config byte"
+		return Header{}, 0, false
 	}
 	config := b[0]
-	kidExt, kidField := config&0x80 != 0, uint64(config>>4&7)
-	ctrExt, ctrField := config&0x08 != 0, uint64(config&7)
+	kid, ctr := uint64(config>>4&7), uint64(config&7)
+	n = 1
+	if config&0x80 != 0 {
+		kl := int(kid) + 1
+		if len(b) < n+kl {
+			return Header{}, 0, false
+		}
+		if kid, ok = readField(b[n : n+kl]); !ok {
+			return Header{}, 0, false
+		}
+		n += kl
+	}
+	if config&0x08 != 0 {
+		cl := int(ctr) + 1
+		if len(b) < n+cl {
+			return Header{}, 0, false
+		}
+		if ctr, ok = readField(b[n : n+cl]); !ok {
+			return Header{}, 0, false
+		}
+		n += cl
+	}
+	return Header{KID: KID(kid), CTR: ctr}, n, true
+}
+
+// readField decodes an extended KID or CTR field (1 to 8 bytes) and
+// reports whether it is in its minimal form: no leading zero byte, and a
+// value that does not fit in the 3 bits of the config byte. Together those
+// mean len(b) == fieldLen(v). As in putField, the lengths of real headers
+// are written out.
+func readField(b []byte) (v uint64, ok bool) {
+	switch len(b) {
+	case 1:
+		v = uint64(b[0])
+	case 2:
+		v = uint64(binary.BigEndian.Uint16(b))
+	case 3:
+		v = uint64(b[0])<<16 | uint64(binary.BigEndian.Uint16(b[1:]))
+	case 4:
+		v = uint64(binary.BigEndian.Uint32(b))
+	default:
+		for _, c := range b {
+			v = v<<8 | uint64(c)
+		}
+	}
+	return v, b[0] != 0 && v >= 8
+}
+
+// headerDetail describes what is wrong with the header at the start of b,
+// which decodeHeader refused.
+func headerDetail(b []byte) string {
+	if len(b) == 0 {
+		return "empty input, want at least the config byte"
+	}
+	config := b[0]
+	kidExt, kidField := config&0x80 != 0, int(config>>4&7)
+	ctrExt, ctrField := config&0x08 != 0, int(config&7)
 	kl, cl := 0, 0
 	if kidExt {
-		kl = int(kidField) + 1
+		kl = kidField + 1
 	}
 	if ctrExt {
-		cl = int(ctrField) + 1
+		cl = ctrField + 1
 	}
 	n := 1 + kl + cl
 	if len(b) < n {
-		return Header{}, 0, fmt.Sprintf("truncated: config byte %#02x needs %d bytes (%d of KID and %d of CTR after it), have %d",
+		return fmt.Sprintf("truncated: config byte %#02x needs %d bytes (%d of KID and %d of CTR after it), have %d",
 			config, n, kl, cl, len(b))
 	}
-	kid, ctr := kidField, ctrField
-	if kidExt {
-		kid = readBigEndian(b[1 : 1+kl])
-		if fieldLen(kid) != kl {
-			return Header{}, 0, fmt.Sprintf("KID %d encoded in %d bytes, minimal form is %d", kid, kl, fieldLen(kid))
-		}
+	if kid := readBigEndian(b[1 : 1+kl]); kidExt && fieldLen(kid) != kl {
+		return fmt.Sprintf("KID %d encoded in %d bytes, minimal form is %d", kid, kl, fieldLen(kid))
 	}
-	if ctrExt {
-		ctr = readBigEndian(b[1+kl : n])
-		if fieldLen(ctr) != cl {
-			return Header{}, 0, fmt.Sprintf("CTR %d encoded in %d bytes, minimal form is %d", ctr, cl, fieldLen(ctr))
-		}
-	}
-	return Header{KID: KID(kid), CTR: ctr}, n, ""
+	ctr := readBigEndian(b[1+kl : n])
+	return fmt.Sprintf("CTR %d encoded in %d bytes, minimal form is %d", ctr, cl, fieldLen(ctr))
 }
 
 // readBigEndian decodes b (at most 8 bytes) as a big-endian integer.

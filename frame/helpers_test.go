@@ -20,10 +20,28 @@ func (c *Context) setNextCounter(kid KID, ctr uint64) {
 	e.mu.Unlock()
 }
 
-// reset empties the window, as if no frame had been accepted.
-func (w *replayWindow) reset() {
-	w.mu.Lock()
-	clear(w.ring)
-	w.seen, w.top = false, 0
-	w.mu.Unlock()
+// resetReplay empties the replay window of a receive key, as if no frame
+// had been accepted.
+func (e *keyEntry) resetReplay() {
+	e.mu.Lock()
+	clear(e.replay.ring)
+	e.replay.seen, e.replay.top = false, 0
+	e.mu.Unlock()
+}
+
+// newReplayWindow returns an empty window tracking size frames.
+func newReplayWindow(size int) *replayWindow {
+	w := new(replayWindow)
+	w.init(size)
+	return w
+}
+
+// tryAccept records ctr if it is fresh and returns its status before the
+// call.
+func (w *replayWindow) tryAccept(ctr uint64) replayStatus {
+	s := w.status(ctr)
+	if s == replayFresh {
+		w.accept(ctr)
+	}
+	return s
 }

@@ -18,7 +18,14 @@ func TestSecretsRedacted(t *testing.T) {
 	e := c.lookup(1)
 	s := e.salt
 	auth := e.aead.(*ctrHMAC).authKey
-	values := []any{base, &base, s, *s, e.nonce, auth, c, e}
+	k, err := c.SendKey(1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := k.Seal(nil, []byte("md"), []byte("pt")); err != nil {
+		t.Fatal(err)
+	}
+	values := []any{base, &base, s, &s, e.scratch.nonce, auth, c, e, k}
 	leaks := []string{string(raw), fmt.Sprintf("%x", raw), fmt.Sprintf("%x", s[:]), fmt.Sprintf("%x", []byte(auth)), fmt.Sprint([]byte(auth)[:4])}
 	for _, v := range values {
 		for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%x", "%X", "%q", "%d"} {

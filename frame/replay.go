@@ -3,7 +3,6 @@ package frame
 import (
 	"fmt"
 	"math/bits"
-	"sync"
 )
 
 // DefaultReplayWindow is the replay window a zero Config selects, in
@@ -33,11 +32,12 @@ const MaxReplayWindow = 1 << 16
 //
 // Open checks a counter before decrypting (to skip the work for an
 // obvious replay) and records it only after the AEAD has authenticated the
-// frame, so forged frames never move the window; accept repeats the check
-// under the lock, so two concurrent Opens of one frame cannot both
-// succeed.
+// frame, so forged frames never move the window. The window has no lock of
+// its own: its key's lock (keyEntry.mu) guards it. An Open holding that
+// lock throughout checks and records under it; an Open running beside
+// the holder checks again when it records, so two concurrent Opens of one
+// frame cannot both succeed.
 type replayWindow struct {
-	mu   sync.Mutex
 	size uint64   // frames tracked below and including top
 	top  uint64   // newest accepted CTR, valid if started
 	seen bool     // whether any CTR has been accepted
@@ -53,18 +53,18 @@ const (
 	replayTooOld                        // below the window
 )
 
-// newReplayWindow returns a window tracking size frames. The ring has a
+// init makes w an empty window tracking size frames. The ring has a
 // power-of-two number of words, at least one more than size needs, so that
 // moving the window forward only ever clears whole words that lie entirely
 // below it.
-func newReplayWindow(size int) *replayWindow {
+func (w *replayWindow) init(size int) {
 	words := (size+63)/64 + 1
 	words = 1 << bits.Len(uint(words-1))
-	return &replayWindow{size: uint64(size), ring: make([]uint64, words)}
+	*w = replayWindow{size: uint64(size), ring: make([]uint64, words)}
 }
 
-// statusLocked classifies ctr without changing the window.
-func (w *replayWindow) statusLocked(ctr uint64) replayStatus {
+// status classifies ctr without changing the window.
+func (w *replayWindow) status(ctr uint64) replayStatus {
 	if !w.seen || ctr > w.top {
 		return replayFresh
 	}
@@ -77,38 +77,29 @@ func (w *replayWindow) statusLocked(ctr uint64) replayStatus {
 	return replayFresh
 }
 
-// check classifies ctr without changing the window.
-func (w *replayWindow) check(ctr uint64) replayStatus {
-	w.mu.Lock()
-	s := w.statusLocked(ctr)
-	w.mu.Unlock()
-	return s
+// accept records ctr, which status found fresh, as seen.
+func (w *replayWindow) accept(ctr uint64) {
+	if !w.seen || ctr > w.top {
+		if w.seen && ctr>>6 != w.top>>6 {
+			w.advance(ctr)
+		}
+		w.seen, w.top = true, ctr
+	}
+	w.ring[(ctr>>6)&uint64(len(w.ring)-1)] |= 1 << (ctr & 63)
 }
 
-// accept records ctr as seen if it is fresh, and returns its status
-// before the call.
-func (w *replayWindow) accept(ctr uint64) replayStatus {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if s := w.statusLocked(ctr); s != replayFresh {
-		return s
-	}
+// advance clears the ring words the window moves into when its top moves
+// from w.top to ctr, a later word.
+func (w *replayWindow) advance(ctr uint64) {
 	mask := uint64(len(w.ring) - 1)
-	if !w.seen {
-		w.seen, w.top = true, ctr
-	} else if ctr > w.top {
-		from, to := w.top>>6, ctr>>6
-		if to-from >= uint64(len(w.ring)) {
-			clear(w.ring)
-		} else {
-			for i := from + 1; i <= to; i++ {
-				w.ring[i&mask] = 0
-			}
-		}
-		w.top = ctr
+	from, to := w.top>>6, ctr>>6
+	if to-from >= uint64(len(w.ring)) {
+		clear(w.ring)
+		return
 	}
-	w.ring[(ctr>>6)&mask] |= 1 << (ctr & 63)
-	return replayFresh
+	for i := from + 1; i <= to; i++ {
+		w.ring[i&mask] = 0
+	}
 }
 
 // describe explains a non-fresh status for an error message.
@@ -116,9 +107,7 @@ func (w *replayWindow) describe(ctr uint64, s replayStatus) string {
 	if s == replayDuplicate {
 		return fmt.Sprintf("counter %d was already accepted", ctr)
 	}
-	w.mu.Lock()
 	top := w.top
-	w.mu.Unlock()
 	return fmt.Sprintf("counter %d is %d behind the newest accepted counter %d, outside the %d-frame window",
 		ctr, top-ctr, top, w.size)
 }

@@ -71,13 +71,13 @@ func TestReplayWindowModel(t *testing.T) {
 				if ctr > math.MaxUint64-1<<20 && seed != 0 {
 					ctr = 1 << 20
 				}
-				if got, want := w.check(c), m.status(c); got != want {
+				if got, want := w.status(c), m.status(c); got != want {
 					t.Fatalf("size %d seed %d step %d: check(%d) = %d, model %d", size, seed, i, c, got, want)
 				}
 				if rng.IntN(4) == 0 {
 					continue // a frame that failed authentication: no accept
 				}
-				if got, want := w.accept(c), m.accept(c); got != want {
+				if got, want := w.tryAccept(c), m.accept(c); got != want {
 					t.Fatalf("size %d seed %d step %d: accept(%d) = %d, model %d", size, seed, i, c, got, want)
 				}
 				steps++
@@ -92,10 +92,10 @@ func TestReplayWindowEdges(t *testing.T) {
 	if len(w.ring) != 2 {
 		t.Errorf("a 64-frame window has %d words, want 2", len(w.ring))
 	}
-	if w.accept(math.MaxUint64) != replayFresh || w.accept(math.MaxUint64) != replayDuplicate {
+	if w.tryAccept(math.MaxUint64) != replayFresh || w.tryAccept(math.MaxUint64) != replayDuplicate {
 		t.Fatal("CTR 2^64-1 not tracked")
 	}
-	if w.accept(math.MaxUint64-63) != replayFresh || w.accept(math.MaxUint64-64) != replayTooOld {
+	if w.tryAccept(math.MaxUint64-63) != replayFresh || w.tryAccept(math.MaxUint64-64) != replayTooOld {
 		t.Fatal("window edge below 2^64-1 wrong")
 	}
 	if w := newReplayWindow(DefaultReplayWindow); len(w.ring)*8 != 256 {

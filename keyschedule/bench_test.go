@@ -17,7 +17,7 @@ import (
 //
 // prints the cost of this layer next to its baseline from the same run.
 
-var benchSizes = []int{64, 1200}
+var benchSizes = []int{64, 160, 1200}
 
 // benchEpochs are epoch numbers that share their low 4 bits, so that the
 // same frames stay valid when a benchmark reinstalls the epoch to reset
@@ -190,6 +190,22 @@ func runPaired(b *testing.B, raw, ks func(i int), reset func()) {
 // Schedule.Open; the receivers are rebuilt between batches so that every
 // frame passes the replay window.
 func BenchmarkOpenPaired(b *testing.B) {
+	benchOpenPaired(b, func(s *Schedule, dst, ct []byte) error {
+		_, _, err := s.Open(dst, nil, ct)
+		return err
+	})
+}
+
+// BenchmarkOpenEpochPaired is BenchmarkOpenPaired with Schedule.OpenEpoch,
+// the form the e2ee Session uses.
+func BenchmarkOpenEpochPaired(b *testing.B) {
+	benchOpenPaired(b, func(s *Schedule, dst, ct []byte) error {
+		_, _, _, err := s.OpenEpoch(dst, nil, ct)
+		return err
+	})
+}
+
+func benchOpenPaired(b *testing.B, open func(s *Schedule, dst, ct []byte) error) {
 	for _, size := range benchSizes {
 		b.Run(fmt.Sprintf("size=%d", size), func(b *testing.B) {
 			frames := benchFrames(b, pairedBatch+1, size)
@@ -212,7 +228,7 @@ func BenchmarkOpenPaired(b *testing.B) {
 					}
 				},
 				func(i int) {
-					if _, _, err := s.Open(dst, nil, frames[i+1]); err != nil {
+					if err := open(s, dst, frames[i+1]); err != nil {
 						b.Fatal(err)
 					}
 				},

@@ -137,51 +137,78 @@ func TestConcurrentFirstFrames(t *testing.T) {
 	}
 }
 
-// TestStableView checks the attribution rule of Open: a frame is
-// attributed only if its slot held the same view before and after the
-// frame.Context opened it, or a view of the same epoch that reads the
-// frame's step bits as the same step.
-func TestStableView(t *testing.T) {
+// TestAttributionByKey checks that Open and OpenEpoch attribute a frame
+// to the epoch and ratchet step of the key that authenticated it (the
+// value attached to the key in the frame.Context), across ratchet steps,
+// epochs, an eviction and a drop.
+func TestAttributionByKey(t *testing.T) {
 	l := Layout{RatchetBits: 2, LeafBits: 4, EpochBits: 2}
-	s := newTestSchedule(t, Config{Layout: l})
-	install(t, s, 1, 0, 0)
-	install(t, s, 2, 0, 0)
-	kid := func(step, epoch uint64) frame.KID {
-		k, _ := l.KID(KIDParts{Step: step, Leaf: 1, Epoch: epoch})
-		return k
+	snd, rcv := newTestSchedule(t, Config{Layout: l}), newTestSchedule(t, Config{Layout: l})
+	type sealed struct {
+		epoch, step uint64
+		ct          []byte
 	}
-	before := s.table.Load()
-	v1, v2 := before.slots[1], before.slots[2]
-	if s.stableView(before, kid(0, 1)) != v1 || s.stableView(before, kid(0, 3)) != nil {
-		t.Fatal("unchanged table")
-	}
-	mustRatchet(t, s, 1) // floor stays 0: a new view of epoch 2, same window
-	mustRatchet(t, s, 2) // floor 1: window [1, 5)
-	if s.stableView(before, kid(0, 1)) != v1 {
-		t.Fatal("a change to another slot made slot 1 unstable")
-	}
-	now := s.table.Load().slots[2]
-	for step, want := range map[uint64]*view{0: nil, 1: now, 2: now, 3: now} {
-		// Step bits 0 read as step 0 before and step 4 now: the key may
-		// have been step 0's, which the floor removed.
-		if got := s.stableView(before, kid(step, 2)); got != want {
-			t.Errorf("step %d across a raised floor: view %p, want %p (before %p)", step, got, want, v2)
+	var frames []sealed
+	for _, n := range []uint64{1, 2} {
+		install(t, snd, n, 1, 0, 1)
+		install(t, rcv, n, 0, 0, 1)
+		for step := range uint64(4) {
+			if step > 0 {
+				mustRatchet(t, snd, step)
+			}
+			frames = append(frames, sealed{n, step, mustSeal(t, snd, 0, nil, []byte("x"))})
 		}
 	}
-	if err := s.DropEpoch(1); err != nil {
+	opened := 0
+	for _, f := range frames {
+		_, src := mustOpen(t, rcv, nil, f.ct)
+		if src.Epoch != f.epoch || src.Step != f.step || src.Leaf != 1 {
+			t.Fatalf("frame of epoch %d step %d attributed to %+v", f.epoch, f.step, src)
+		}
+		opened++
+	}
+	// OpenEpoch agrees, on a fresh frame of the last key.
+	ct := mustSeal(t, snd, 0, nil, []byte("y"))
+	if _, epoch, h, err := rcv.OpenEpoch(nil, nil, ct); err != nil || epoch != 2 || l.parts(h.KID).Step != 3 {
+		t.Fatalf("OpenEpoch: epoch %d, header %+v, %v", epoch, h, err)
+	}
+	// Epoch 5 evicts epoch 1 (same low bits): a frame of epoch 1 now
+	// names epoch 5's key, and fails to authenticate under it.
+	install(t, rcv, 5, 0, 0, 1)
+	if _, _, err := rcv.Open(nil, nil, frames[0].ct); !errors.Is(err, frame.ErrAuthentication) {
+		t.Fatalf("frame of an evicted epoch: %v", err)
+	}
+	if err := rcv.DropEpoch(2); err != nil {
 		t.Fatal(err)
 	}
-	if s.stableView(before, kid(0, 1)) != nil {
-		t.Fatal("slot 1 dropped during the open but was attributed")
+	if _, _, _, err := rcv.OpenEpoch(nil, nil, mustSeal(t, snd, 0, nil, []byte("z"))); !errors.Is(err, ErrUnknownEpoch) {
+		t.Fatalf("frame of a dropped epoch: %v", err)
 	}
-	install(t, s, 5, 0, 0) // slot 1 again, another epoch
-	if s.stableView(before, kid(0, 1)) != nil {
-		t.Fatal("slot 1 evicted during the open but was attributed")
+	if opened != 8 {
+		t.Fatalf("%d frames opened, want 8", opened)
 	}
-	// refuseRaced erases the plaintext it refuses.
-	dst := []byte("hdr")
-	out := append(dst, "secret"...)
-	if got, _, err := s.refuseRaced(dst, out, frame.Header{KID: 1}); got != nil || !errors.Is(err, ErrUnknownEpoch) || string(out) != "hdr\x00\x00\x00\x00\x00\x00" {
-		t.Fatalf("refuseRaced: %q, %v, left %q", got, err, out)
+}
+
+// TestKeylessFrameRefused checks that a frame opened by a receive key
+// without an epoch attached, which the Schedule never adds, is refused and
+// its plaintext erased, by Open and by OpenEpoch.
+func TestKeylessFrameRefused(t *testing.T) {
+	snd, rcv := newTestSchedule(t, Config{}), newTestSchedule(t, Config{})
+	install(t, snd, 1, 1, 0, 1)
+	install(t, rcv, 1, 0, 0, 1)
+	cts := [][]byte{mustSeal(t, snd, 0, nil, []byte("secret")), mustSeal(t, snd, 0, nil, []byte("secret"))}
+	h, _, err := frame.ParseHeader(cts[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := rcv.ctx.AddReceiveKey(h.KID, testBase(rcv.Suite(), 1)); err != nil {
+		t.Fatal(err)
+	}
+	dst := make([]byte, 0, 64)
+	if out, _, err := rcv.Open(dst, nil, cts[0]); out != nil || !errors.Is(err, ErrUnknownEpoch) || string(dst[:6]) != "\x00\x00\x00\x00\x00\x00" {
+		t.Fatalf("Open: %q, %v, left %q", out, err, dst[:6])
+	}
+	if out, _, _, err := rcv.OpenEpoch(dst, nil, cts[1]); out != nil || !errors.Is(err, ErrUnknownEpoch) || string(dst[:6]) != "\x00\x00\x00\x00\x00\x00" {
+		t.Fatalf("OpenEpoch: %q, %v, left %q", out, err, dst[:6])
 	}
 }

@@ -52,8 +52,11 @@
 //     default S = 10, E = 4) rather than recomputed from the group size,
 //     so every member parses every KID the same way; a leaf index beyond
 //     2^S fails with ErrLeafOutOfRange.
-//   - Receive keys are derived lazily, on a sender's first frame; the
-//     steady-state Open is frame.Context.Open plus two atomic loads.
+//   - Receive keys are derived lazily, on a sender's first frame. Each
+//     carries its epoch and ratchet step as its value in the
+//     frame.Context, so the steady-state Open is frame.Context's Open
+//     plus a type assertion, and a frame is attributed to exactly the key
+//     that authenticated it.
 //   - The §5.1 ratchet is optional (Layout.RatchetBits) and uses part of
 //     §5.2's context field; see Schedule.Ratchet for the layout and what
 //     it protects.

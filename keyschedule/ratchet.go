@@ -74,14 +74,14 @@ func (s *Schedule) Ratchet() (uint64, error) {
 		s.raiseFloor(ep, next-behind)
 	}
 	kid := s.layout.kid(0, next, ep.self, ep.number)
-	err = s.ctx.AddSendKey(kid, base)
+	key, err := s.addSendKey(kid, base)
 	s.publish(ep.number&lowMask(s.layout.EpochBits), &view{ep: ep, floor: ep.floor})
 	if err != nil {
 		s.send.Store(nil)
 		return 0, newError("ratchet", nil, "send key").at(ep.number).from(ep.self).wrap(err)
 	}
 	ep.send = append(ep.send, kid)
-	s.send.Store(&sendState{ep: ep, step: next, kid: kid})
+	s.send.Store(&sendState{ep: ep, step: next, kid: kid, key: key})
 	return next, nil
 }
 

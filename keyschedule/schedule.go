@@ -78,18 +78,20 @@ type Epoch struct {
 //
 // A Schedule is safe for concurrent use; the intended model is one
 // goroutine that seals and several that open. Seal and Open take no lock
-// of their own in the steady state: they read the current epochs through
-// atomic pointers and leave the rest to the frame.Context. InstallEpoch,
-// DropEpoch, Ratchet, Close and the first frame of each KID serialize on
-// one mutex.
+// of their own in the steady state: Seal reads the sending epoch's send
+// key (a frame.SendKey) through an atomic pointer, Open gets the epoch
+// and ratchet step of a frame's key from the key itself (a value attached
+// to it in the frame.Context), and both leave the rest to the
+// frame.Context. InstallEpoch, DropEpoch, Ratchet, Close and the first
+// frame of each KID serialize on one mutex.
 type Schedule struct {
 	ctx    *frame.Context
 	suite  frame.Suite
 	layout Layout
 
-	// table maps the low E bits of an epoch to its view. Changes to the
-	// keys in ctx happen before the table that reflects them is
-	// published; see Open.
+	// table maps the low E bits of an epoch to its view, for deriving
+	// receive keys and naming epochs in errors. Changes to the keys in
+	// ctx happen before the table that reflects them is published.
 	table atomic.Pointer[table]
 	// send is the state of the send side, nil before the first epoch and
 	// after the sending epoch is dropped.
@@ -128,11 +130,12 @@ type epoch struct {
 }
 
 // sendState is what Seal needs: the sending epoch, this member's ratchet
-// step in it, and the KID of context 0.
+// step in it, and the KID and send key of context 0.
 type sendState struct {
 	ep   *epoch
 	step uint64
 	kid  frame.KID
+	key  *frame.SendKey
 }
 
 // New returns a Schedule with no epochs.
@@ -262,7 +265,7 @@ func (s *Schedule) install(e Epoch) error {
 	s.installed, s.last = true, e.Number
 
 	kid := s.layout.kid(0, 0, e.Self, e.Number)
-	err := s.ctx.AddSendKey(kid, e.BaseKey)
+	key, err := s.addSendKey(kid, e.BaseKey)
 	if err != nil {
 		// Nothing of the new epoch is installed; what left is gone.
 		s.send.Store(nil)
@@ -270,7 +273,7 @@ func (s *Schedule) install(e Epoch) error {
 	} else {
 		ep.send = append(ep.send, kid)
 		s.publish(idx, &view{ep: ep})
-		s.send.Store(&sendState{ep: ep, kid: kid})
+		s.send.Store(&sendState{ep: ep, kid: kid, key: key})
 	}
 	if evicted != nil {
 		evicted.ep.zero()
@@ -279,6 +282,15 @@ func (s *Schedule) install(e Epoch) error {
 		return newError("install", nil, "send key").at(e.Number).from(e.Self).wrap(err)
 	}
 	return nil
+}
+
+// addSendKey adds the send key of kid to ctx and returns it. The caller
+// holds s.mu.
+func (s *Schedule) addSendKey(kid frame.KID, base frame.BaseKey) (*frame.SendKey, error) {
+	if err := s.ctx.AddSendKey(kid, base); err != nil {
+		return nil, err
+	}
+	return s.ctx.SendKey(kid)
 }
 
 // checkLeaf reports whether leaf fits the layout's LeafBits.

@@ -11,13 +11,12 @@ import (
 	"bytes"
 	"flag"
 	"fmt"
-	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"time"
+
+	"github.com/sealroom/sealroom/bench/internal/benchenv"
 )
 
 func main() {
@@ -38,12 +37,12 @@ func run(out string, count int, benchtime, only string, args []string) error {
 	}
 	m := meta{
 		Date:      time.Now().UTC().Format("2006-01-02 15:04 MST"),
-		GoVersion: goVersion(),
+		GoVersion: benchenv.GoVersion(),
 		Count:     count,
 		Benchtime: benchtime,
 		Command:   "go run ./bench/cmd/framebench " + strings.Join(args[1:], " "),
-		CPU:       cpuModel(),
-		Nice:      niceness(),
+		CPU:       benchenv.CPUModel(),
+		Nice:      benchenv.Niceness(),
 	}
 	var results []suiteResult
 	for _, s := range suites {
@@ -78,42 +77,26 @@ func run(out string, count int, benchtime, only string, args []string) error {
 	return nil
 }
 
-// runSuite runs one suite's benchmarks, saves the raw output and charts,
-// and returns the summarized results. The test binary is built once and run
-// count times with -test.count=1, so that every run passes over all
-// implementations and sizes: on a shared machine, load that comes and goes
-// then hits each implementation alike instead of one run of six samples.
+// runSuite runs one suite's benchmarks (benchenv.Runs: one test binary,
+// count interleaved runs), saves the raw output and charts, and returns
+// the summarized results.
 func runSuite(s suite, out string, count int, benchtime string) (suiteResult, env, error) {
-	tmp, err := os.MkdirTemp("", "framebench")
+	runs := benchenv.Runs{
+		Name:  "framebench: " + s.Name,
+		Pkg:   s.Pkg,
+		Count: count,
+		Args:  []string{"-test.bench", s.Bench, "-test.benchmem", "-test.benchtime", benchtime},
+	}
+	rawBytes, err := runs.Do()
 	if err != nil {
-		return suiteResult{}, env{}, fmt.Errorf("framebench: %w", err)
+		return suiteResult{}, env{}, err
 	}
-	defer os.RemoveAll(tmp)
-	bin := filepath.Join(tmp, s.Name+".test")
-	if err := goCmd("test", "-c", "-o", bin, s.Pkg).Run(); err != nil {
-		return suiteResult{}, env{}, fmt.Errorf("framebench: suite %s: building the test binary: %w", s.Name, err)
-	}
-	dir, err := exec.Command("go", "list", "-f", "{{.Dir}}", s.Pkg).Output()
-	if err != nil {
-		return suiteResult{}, env{}, fmt.Errorf("framebench: suite %s: go list: %w", s.Name, err)
-	}
-	var raw bytes.Buffer
-	for i := 1; i <= count; i++ {
-		fmt.Fprintf(os.Stderr, "framebench: %s: run %d of %d\n", s.Name, i, count)
-		cmd := exec.Command(bin, "-test.run", "^$", "-test.bench", s.Bench, "-test.benchmem",
-			"-test.count", "1", "-test.benchtime", benchtime)
-		cmd.Dir = strings.TrimSpace(string(dir))
-		cmd.Stdout = io.MultiWriter(&raw, os.Stderr)
-		cmd.Stderr = os.Stderr
-		if err := cmd.Run(); err != nil {
-			return suiteResult{}, env{}, fmt.Errorf("framebench: suite %s: run %d: %w", s.Name, i, err)
-		}
-	}
+	raw := bytes.NewReader(rawBytes)
 	r := suiteResult{Suite: s, Raw: s.Name + ".txt", Charts: map[string]string{}}
-	if err := os.WriteFile(filepath.Join(out, r.Raw), raw.Bytes(), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(out, r.Raw), rawBytes, 0o644); err != nil {
 		return r, env{}, fmt.Errorf("framebench: %w", err)
 	}
-	samples, e, err := parse(&raw)
+	samples, e, err := parse(raw)
 	if err != nil {
 		return r, e, err
 	}
@@ -151,57 +134,4 @@ func runSuite(s suite, out string, count int, benchtime string) (suiteResult, en
 		r.Charts[f] = name
 	}
 	return r, e, nil
-}
-
-func itoa(i int) string { return fmt.Sprint(i) }
-
-func goCmd(args ...string) *exec.Cmd {
-	fmt.Fprintf(os.Stderr, "framebench: go %s\n", strings.Join(args, " "))
-	cmd := exec.Command("go", args...)
-	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
-	return cmd
-}
-
-func goVersion() string {
-	if b, err := exec.Command("go", "version").Output(); err == nil {
-		return strings.TrimPrefix(strings.TrimSpace(string(b)), "go version ")
-	}
-	return runtime.Version()
-}
-
-// cpuModel returns the CPU model and flags that matter here (Linux only;
-// elsewhere go test's cpu: line is used).
-func cpuModel() string {
-	b, err := os.ReadFile("/proc/cpuinfo")
-	if err != nil {
-		return ""
-	}
-	var model, family, mod string
-	var flags []string
-	for _, line := range strings.Split(string(b), "\n") {
-		k, v, ok := strings.Cut(line, ":")
-		if !ok {
-			continue
-		}
-		k, v = strings.TrimSpace(k), strings.TrimSpace(v)
-		switch {
-		case k == "model name" && model == "":
-			model = v
-		case k == "cpu family" && family == "":
-			family = v
-		case k == "model" && mod == "":
-			mod = v
-		case k == "flags" && flags == nil:
-			for _, f := range strings.Fields(v) {
-				switch f {
-				case "aes", "pclmulqdq", "avx2", "avx512f", "avx512bw", "avx512vl", "vaes", "vpclmulqdq":
-					flags = append(flags, f)
-				}
-			}
-			if flags == nil {
-				flags = []string{}
-			}
-		}
-	}
-	return fmt.Sprintf("%s (family %s, model %s; %d logical CPUs; %s)", model, family, mod, runtime.NumCPU(), strings.Join(flags, " "))
 }

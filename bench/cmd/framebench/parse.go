@@ -1,13 +1,12 @@
 package main
 
 import (
-	"bufio"
 	"fmt"
 	"io"
-	"regexp"
 	"sort"
 	"strconv"
-	"strings"
+
+	"github.com/sealroom/sealroom/bench/internal/benchfmt"
 )
 
 // sample is one benchmark result line.
@@ -20,61 +19,34 @@ type sample struct {
 }
 
 // env is what go test prints about the machine.
-type env struct {
-	GOOS, GOARCH, CPU, Pkg string
-}
+type env = benchfmt.Env
 
-// lineRE matches a result line whose sub-benchmark names hold size=N and
-// impl=NAME in either order.
-var lineRE = regexp.MustCompile(`^Benchmark([^/\s]+)/(?:size=(\d+)/impl=([^\s/]+?)|impl=([^\s/]+?)/size=(\d+?))(-\d+)?\s+\d+\s+(.*)$`)
-
-// parse reads go test -bench output and returns its samples.
+// parse reads go test -bench output and returns the samples of the
+// benchmarks whose sub-benchmark names hold size=N and impl=NAME, in
+// either order.
 func parse(r io.Reader) ([]sample, env, error) {
+	results, e, err := benchfmt.Parse(r)
+	if err != nil {
+		return nil, e, fmt.Errorf("framebench: %w", err)
+	}
 	var out []sample
-	var e env
-	sc := bufio.NewScanner(r)
-	for sc.Scan() {
-		line := sc.Text()
-		for _, kv := range []struct {
-			prefix string
-			dst    *string
-		}{{"goos: ", &e.GOOS}, {"goarch: ", &e.GOARCH}, {"cpu: ", &e.CPU}, {"pkg: ", &e.Pkg}} {
-			if v, ok := strings.CutPrefix(line, kv.prefix); ok {
-				*kv.dst = strings.TrimSpace(v)
-			}
-		}
-		m := lineRE.FindStringSubmatch(line)
-		if m == nil {
+	for _, res := range results {
+		sizeStr, okS := res.Param("size")
+		impl, okI := res.Param("impl")
+		if !okS || !okI {
 			continue
-		}
-		sizeStr, impl := m[2], m[3]
-		if sizeStr == "" {
-			sizeStr, impl = m[5], m[4]
 		}
 		size, err := strconv.Atoi(sizeStr)
 		if err != nil {
-			return nil, e, fmt.Errorf("framebench: bad size in %q: %w", line, err)
+			return nil, e, fmt.Errorf("framebench: bad size in %s: %w", res.Name, err)
 		}
-		s := sample{Func: m[1], Size: size, Impl: impl, Allocs: -1}
-		fields := strings.Fields(m[7])
-		for i := 0; i+1 < len(fields); i += 2 {
-			v, err := strconv.ParseFloat(fields[i], 64)
-			if err != nil {
-				return nil, e, fmt.Errorf("framebench: bad value in %q: %w", line, err)
-			}
-			switch fields[i+1] {
-			case "ns/op":
-				s.NsOp = v
-			case "allocs/op":
-				s.Allocs = v
-			}
-		}
-		if s.NsOp <= 0 {
-			return nil, e, fmt.Errorf("framebench: no ns/op in %q", line)
+		s := sample{Func: res.Func, Size: size, Impl: impl, NsOp: res.Metrics["ns/op"], Allocs: -1}
+		if a, ok := res.Metric("allocs/op"); ok {
+			s.Allocs = a
 		}
 		out = append(out, s)
 	}
-	return out, e, sc.Err()
+	return out, e, nil
 }
 
 // stat is the summary of the samples of one (func, size, impl).
@@ -109,14 +81,9 @@ func summarize(samples []sample) map[key]stat {
 			ns[i] = s.NsOp
 			st.Allocs = max(st.Allocs, s.Allocs)
 		}
-		sort.Float64s(ns)
-		if len(ns)%2 == 1 {
-			st.NsOp = ns[len(ns)/2]
-		} else {
-			st.NsOp = (ns[len(ns)/2-1] + ns[len(ns)/2]) / 2
-		}
+		sum := benchfmt.Summarize(ns)
+		st.NsOp, st.BestNs = sum.Median, sum.Min
 		st.GBs = float64(k.Size) / st.NsOp
-		st.BestNs = ns[0]
 		st.BestGBs = float64(k.Size) / st.BestNs
 		out[k] = st
 	}

@@ -1,14 +1,17 @@
-package main
+package benchenv
 
-import "syscall"
+import (
+	"strconv"
+	"syscall"
+)
 
-// niceness returns this process's nice value (inherited by the benchmark
+// Niceness returns this process's nice value (inherited by the benchmark
 // runs), or "" if unknown.
-func niceness() string {
+func Niceness() string {
 	// The raw getpriority system call returns 20 - nice on Linux.
 	p, err := syscall.Getpriority(syscall.PRIO_PROCESS, 0)
 	if err != nil {
 		return ""
 	}
-	return itoa(20 - p)
+	return strconv.Itoa(20 - p)
 }
