@@ -29,10 +29,13 @@ var (
 	clientsFlag   = flag.String("interop.clients", "", "comma-separated host:port of running MLSClient servers to use instead of two in-process instances")
 )
 
-// The harness's configs: 7 files, 39 scripts.
+// The harness's configs: 7 files, 39 scripts; and the cipher suites of
+// RFC 9420 §17.1, all of which the in-process instances must play unless
+// told otherwise.
 const (
 	wantConfigs = 7
 	wantScripts = 39
+	wantSuites  = 7
 )
 
 // quick are the suites a -short run plays by default: X25519 with Ed25519,
@@ -78,6 +81,9 @@ func TestScenarios(t *testing.T) {
 	suites, err := selectSuites(clients)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if *clientsFlag == "" && *suitesFlag == "" && !testing.Short() && len(suites) != wantSuites {
+		t.Fatalf("the in-process instances play suites %v, want all %d", suites, wantSuites)
 	}
 	tally := newTally()
 	// Cleanups run once every parallel subtest has finished, and before
