@@ -8,8 +8,10 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	"google.golang.org/grpc"
@@ -22,16 +24,35 @@ import (
 
 var (
 	matrixFlag    = flag.String("interop.matrix", "reduced", "client assignments: reduced, or full (the official runner's all combinations)")
-	suiteFlag     = flag.Int("interop.suite", 0, "run only this cipher suite (0: every suite the clients support)")
+	suitesFlag    = flag.String("interop.suites", os.Getenv("SEALROOM_INTEROP_SUITES"), "cipher suites to run: all (every suite the clients support), or a comma-separated list (1,2,5); empty means all, or with -short the quick subset 1,2,4 (also SEALROOM_INTEROP_SUITES)")
 	handshakeFlag = flag.String("interop.handshake", "all", "handshake modes: all, private or public")
 	clientsFlag   = flag.String("interop.clients", "", "comma-separated host:port of running MLSClient servers to use instead of two in-process instances")
-	strictFlag    = flag.Bool("interop.strict", os.Getenv("SEALROOM_INTEROP_STRICT") == "1", "fail, rather than skip, a scenario that meets an unimplemented RPC (also SEALROOM_INTEROP_STRICT=1)")
 )
 
-// TestScenarios plays every script of configs/*.json between two
-// independent instances of the MLSClient server, the way the official
-// test-runner would, plus the runner's own StateAuth and protect/unprotect
-// checks after every step.
+// The harness's configs: 7 files, 39 scripts; and the cipher suites of
+// RFC 9420 §17.1, all of which the in-process instances must play unless
+// told otherwise.
+const (
+	wantConfigs = 7
+	wantScripts = 39
+	wantSuites  = 7
+)
+
+// quick are the suites a -short run plays by default: X25519 with Ed25519,
+// P-256, and X448 with Ed448, one of each KEM family but the costly P-384
+// and P-521 ones (the P-521 suite's ECDSA verifications alone take over
+// half the time of all seven). A run without -short plays every suite the
+// clients support, and TestLifecycle of internal/client exercises every
+// RPC in all seven on every run.
+var quick = []uint32{1, 2, 4}
+
+// TestScenarios plays every script of configs/*.json, for the cipher
+// suites of -interop.suites (by default all of them), between
+// two independent instances of the MLSClient server, the
+// way the official test-runner would, plus the runner's own checks after
+// every step: all members at the newest epoch report the same StateAuth,
+// and after every epoch change each of them protects a message the next
+// one (in a ring) unprotects.
 //
 // The two instances are two client.Server values, each with its own
 // handles and its own gRPC server on its own loopback port, run in this
@@ -40,90 +61,128 @@ var (
 // on a fresh clone, is covered by -race and -cover, and cannot leave a
 // process behind. -interop.clients points it at running servers instead.
 //
-// A scenario passes only if every run of its matrix completed every step
-// and check. A scenario that reaches an RPC the server answers with
-// codes.Unimplemented (one that waits for the mls Group API) is skipped
-// with that RPC's name; -interop.strict makes it fail instead.
+// Subtests are suite=N/config/script, all of them parallel (go test's
+// -parallel), so that the long scripts of one suite overlap the others. A
+// script passes only if every run of its matrix completed every step, and
+// every run compared StateAuth and unprotected at least one message of
+// another member: an RPC that fails, unimplemented or not, fails the
+// script. Unless -run selects subtests, every script of every selected
+// suite must have run.
 func TestScenarios(t *testing.T) {
 	opts, err := matrixOptions()
 	if err != nil {
 		t.Fatal(err)
 	}
-	clients := connect(t)
-
-	files, err := filepath.Glob("configs/*.json")
+	scripts, err := loadScripts()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(files) != 7 {
-		t.Fatalf("%d configs in configs/, want 7", len(files))
+	clients := connect(t)
+	suites, err := selectSuites(clients)
+	if err != nil {
+		t.Fatal(err)
 	}
-	total, started := 0, 0
-	var passed, skipped, failed []string
+	if *clientsFlag == "" && *suitesFlag == "" && !testing.Short() && len(suites) != wantSuites {
+		t.Fatalf("the in-process instances play suites %v, want all %d", suites, wantSuites)
+	}
+	tally := newTally()
+	// Cleanups run once every parallel subtest has finished, and before
+	// those of connect, which stop the servers.
+	t.Cleanup(func() {
+		t.Logf("scripts passed (runs passed / runs) per config and suite:\n%s", tally.table(suites))
+		got, want := tally.scripts(), len(suites)*wantScripts
+		if runFilter := flag.Lookup("test.run").Value.String(); strings.Contains(runFilter, "/") {
+			t.Logf("%d of %d scripts ran: -run %q selects subtests", got, want, runFilter)
+		} else if got != want {
+			t.Errorf("%d scripts ran, want %d (%d suites × %d)", got, want, len(suites), wantScripts)
+		}
+	})
+	for _, suite := range suites {
+		t.Run(fmt.Sprintf("suite=%d", suite), func(t *testing.T) {
+			t.Parallel()
+			for _, s := range scripts {
+				t.Run(s.config+"/"+s.script.Name, func(t *testing.T) {
+					t.Parallel()
+					o := opts
+					o.Suite = suite
+					runs, failed := runScenario(t, s.script, clients, o)
+					tally.add(suite, s.config, runs, failed, t.Failed())
+				})
+			}
+		})
+	}
+}
+
+// namedScript is a script with the config it comes from.
+type namedScript struct {
+	config string
+	script *runner.Script
+}
+
+// loadScripts reads every config; it fails unless all 7 files with their
+// 39 scripts are there.
+func loadScripts() ([]namedScript, error) {
+	files, err := filepath.Glob("configs/*.json")
+	if err != nil {
+		return nil, err
+	}
+	if len(files) != wantConfigs {
+		return nil, fmt.Errorf("%d configs in configs/, want %d", len(files), wantConfigs)
+	}
+	var out []namedScript
 	for _, file := range files {
 		data, err := os.ReadFile(file)
 		if err != nil {
-			t.Fatal(err)
+			return nil, err
 		}
 		cfg, err := runner.ParseConfig(data)
 		if err != nil {
-			t.Fatalf("%s: %v", file, err)
+			return nil, fmt.Errorf("%s: %v", file, err)
 		}
-		for _, script := range cfg.Scripts {
-			total++
-			name := strings.TrimSuffix(filepath.Base(file), ".json") + "/" + script.Name
-			ok := t.Run(name, func(t *testing.T) {
-				started++
-				runScenario(t, script, clients, opts)
-			})
-			switch {
-			case !ok:
-				failed = append(failed, name)
-			case lastSkipped:
-				skipped = append(skipped, name)
-			default:
-				passed = append(passed, name)
-			}
+		for _, s := range cfg.Scripts {
+			out = append(out, namedScript{config: strings.TrimSuffix(filepath.Base(file), ".json"), script: s})
 		}
 	}
-	if started != total || total != 39 {
-		t.Errorf("%d scenarios started of %d in the configs (want 39)", started, total)
+	if len(out) != wantScripts {
+		return nil, fmt.Errorf("%d scripts in the configs, want %d", len(out), wantScripts)
 	}
-	t.Logf("scenarios: %d passed, %d failed, %d skipped", len(passed), len(failed), len(skipped))
+	return out, nil
 }
 
-// lastSkipped records whether the last scenario was skipped: a parent
-// test cannot ask a finished subtest.
-var lastSkipped bool
-
-func runScenario(t *testing.T, script *runner.Script, clients []*runner.Client, opts runner.MatrixOptions) {
-	lastSkipped = false
+// runScenario plays every run of script's matrix and returns how many ran
+// and failed.
+func runScenario(t *testing.T, script *runner.Script, clients []*runner.Client, opts runner.MatrixOptions) (runs, failed int) {
 	assignments, err := runner.Expand(script.Actors(), clients, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
 	const maxReported = 5
-	failures := 0
+	var checks runner.Checks
 	for _, a := range assignments {
 		res := runner.Run(context.Background(), script, a, runner.Options{})
-		if res.Passed(script) {
-			continue
+		err := res.Err
+		if err == nil && !res.Passed(script) {
+			err = fmt.Errorf("%d of %d steps ran", res.Steps, len(script.Steps))
 		}
-		if rpc, ok := runner.Unimplemented(res.Err); ok && !*strictFlag {
-			lastSkipped = true
-			t.Skipf("not run: RPC %s is not implemented yet [%v]: %v", rpc, a, res.Err)
+		if err == nil && (res.Checks.StateAuth == 0 || res.Checks.Unprotect == 0) {
+			err = fmt.Errorf("the run compared nothing: checks %+v", res.Checks)
 		}
-		failures++
-		if failures <= maxReported {
-			t.Errorf("[%v] after %d of %d steps: %v", a, res.Steps, len(script.Steps), res.Err)
+		if err != nil {
+			failed++
+			if failed <= maxReported {
+				t.Errorf("[%v]: %v", a, err)
+			}
 		}
+		checks.StateAuth += res.Checks.StateAuth
+		checks.Protect += res.Checks.Protect
+		checks.Unprotect += res.Checks.Unprotect
 	}
-	if failures > maxReported {
-		t.Errorf("%d of %d runs failed (first %d shown)", failures, len(assignments), maxReported)
+	if failed > maxReported {
+		t.Errorf("%d of %d runs failed (first %d shown)", failed, len(assignments), maxReported)
 	}
-	if failures == 0 {
-		t.Logf("%d runs passed", len(assignments))
-	}
+	t.Logf("%d of %d runs passed; checks: %d StateAuth compared, %d messages protected, %d unprotected by another member",
+		len(assignments)-failed, len(assignments), checks.StateAuth, checks.Protect, checks.Unprotect)
+	return len(assignments), failed
 }
 
 func matrixOptions() (runner.MatrixOptions, error) {
@@ -146,11 +205,49 @@ func matrixOptions() (runner.MatrixOptions, error) {
 	default:
 		return opts, fmt.Errorf("-interop.handshake %q: want all, private or public", *handshakeFlag)
 	}
-	if *suiteFlag < 0 || *suiteFlag > 0xffff {
-		return opts, fmt.Errorf("-interop.suite %d out of range", *suiteFlag)
-	}
-	opts.Suite = uint32(*suiteFlag)
 	return opts, nil
+}
+
+// selectSuites returns the suites of -interop.suites: every suite a client
+// supports (the default), those listed, or with -short and no
+// -interop.suites the quick ones the clients support.
+func selectSuites(clients []*runner.Client) ([]uint32, error) {
+	var supported []uint32
+	for _, c := range clients {
+		for _, s := range c.Suites() {
+			if !slices.Contains(supported, s) {
+				supported = append(supported, s)
+			}
+		}
+	}
+	slices.Sort(supported)
+	switch *suitesFlag {
+	case "all":
+		return supported, nil
+	case "":
+		if !testing.Short() {
+			return supported, nil
+		}
+		out := slices.DeleteFunc(slices.Clone(quick), func(s uint32) bool { return !slices.Contains(supported, s) })
+		if len(out) == 0 {
+			return supported, nil
+		}
+		return out, nil
+	}
+	var out []uint32
+	for _, f := range strings.Split(*suitesFlag, ",") {
+		n, err := strconv.ParseUint(strings.TrimSpace(f), 0, 16)
+		if err != nil {
+			return nil, fmt.Errorf("-interop.suites %q: %q is not a cipher suite number", *suitesFlag, f)
+		}
+		if !slices.Contains(supported, uint32(n)) {
+			return nil, fmt.Errorf("-interop.suites %q: no client supports suite %d (supported: %v)", *suitesFlag, n, supported)
+		}
+		if !slices.Contains(out, uint32(n)) {
+			out = append(out, uint32(n))
+		}
+	}
+	return out, nil
 }
 
 // connect returns runner clients for the servers of -interop.clients, or
@@ -209,4 +306,80 @@ type testWriter struct{ t *testing.T }
 func (w testWriter) Write(p []byte) (int, error) {
 	w.t.Log(strings.TrimRight(string(p), "\n"))
 	return len(p), nil
+}
+
+// tally counts the scripts and runs that passed, per suite and config.
+type tally struct {
+	mu    sync.Mutex
+	cells map[tallyKey]*tallyCell
+}
+
+type tallyKey struct {
+	suite  uint32
+	config string
+}
+
+type tallyCell struct {
+	scripts, scriptsPassed, runs, runsPassed int
+}
+
+func newTally() *tally { return &tally{cells: map[tallyKey]*tallyCell{}} }
+
+func (ta *tally) add(suite uint32, config string, runs, failed int, scriptFailed bool) {
+	ta.mu.Lock()
+	defer ta.mu.Unlock()
+	k := tallyKey{suite, config}
+	c := ta.cells[k]
+	if c == nil {
+		c = &tallyCell{}
+		ta.cells[k] = c
+	}
+	c.scripts++
+	if !scriptFailed {
+		c.scriptsPassed++
+	}
+	c.runs += runs
+	c.runsPassed += runs - failed
+}
+
+func (ta *tally) scripts() int {
+	ta.mu.Lock()
+	defer ta.mu.Unlock()
+	n := 0
+	for _, c := range ta.cells {
+		n += c.scripts
+	}
+	return n
+}
+
+// table renders the tally with a row per config and a column per suite:
+// "4/4 (32/32)" is 4 of 4 scripts and 32 of 32 runs passed.
+func (ta *tally) table(suites []uint32) string {
+	ta.mu.Lock()
+	defer ta.mu.Unlock()
+	var configs []string
+	for k := range ta.cells {
+		if !slices.Contains(configs, k.config) {
+			configs = append(configs, k.config)
+		}
+	}
+	slices.Sort(configs)
+	var b strings.Builder
+	fmt.Fprintf(&b, "%-20s", "config")
+	for _, s := range suites {
+		fmt.Fprintf(&b, " %16s", fmt.Sprintf("suite %d", s))
+	}
+	b.WriteString("\n")
+	for _, config := range configs {
+		fmt.Fprintf(&b, "%-20s", config)
+		for _, s := range suites {
+			cell := "-"
+			if c := ta.cells[tallyKey{s, config}]; c != nil {
+				cell = fmt.Sprintf("%d/%d (%d/%d)", c.scriptsPassed, c.scripts, c.runsPassed, c.runs)
+			}
+			fmt.Fprintf(&b, " %16s", cell)
+		}
+		b.WriteString("\n")
+	}
+	return b.String()
 }

@@ -252,7 +252,8 @@ func NewMemberAddProposal(gi *GroupInfo, kp *KeyPackage, keys *KeyPackagePrivate
 // §12.1.8.1), signed with signer, the key listed there, for the epoch gi
 // describes, and returns it as an MLSMessage (PublicMessage). Only Add,
 // Remove, PreSharedKey, ReInit and GroupContextExtensions proposals may be
-// sent by external senders (§12.1.8).
+// sent by external senders (§12.1.8). A PreSharedKey proposal without a
+// psk_nonce gets a fresh one of KDF.Nh bytes (§8.4), as in Group.Commit.
 func ExternalProposal(gi *GroupInfo, signer *SigningKey, senderIndex uint32, p Proposal) ([]byte, error) {
 	if gi == nil {
 		return nil, fmt.Errorf("mls: external proposal: %w: no group info", ErrInvalidGroupInfo)
@@ -263,6 +264,15 @@ func ExternalProposal(gi *GroupInfo, signer *SigningKey, senderIndex uint32, p P
 	p, err := cloneProposal(p)
 	if err != nil {
 		return nil, fmt.Errorf("mls: external proposal: %w", err)
+	}
+	if psk, ok := p.(*PreSharedKeyProposal); ok && len(psk.PSK.Nonce) == 0 {
+		s, err := gi.GroupContext.CipherSuite.suite()
+		if err != nil {
+			return nil, fmt.Errorf("mls: external proposal: %w", err)
+		}
+		if psk.PSK.Nonce, err = s.newPSKNonce(); err != nil {
+			return nil, fmt.Errorf("mls: external proposal: %w", err)
+		}
 	}
 	return externalProposal(gi, signer, Sender{Type: SenderTypeExternal, SenderIndex: senderIndex}, p)
 }

@@ -341,14 +341,7 @@ func TestGroupExternalProposals(t *testing.T) {
 	tg.commit("bob", nil, map[string]*joinerKeys{"frank": {kp, keys}})
 
 	// An external sender, added by GroupContextExtensions, removes bob.
-	ds, err := cs.GenerateSigningKey()
-	if err != nil {
-		t.Fatal(err)
-	}
-	senders, err := MarshalExternalSenders([]ExternalSender{{SignatureKey: ds.PublicKey(), Credential: Credential{Type: CredentialTypeBasic, Identity: []byte("ds")}}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	ds, senders := newExternalSender(t, cs)
 	exts := append(tg.members["alice"].Extensions(), Extension{Type: ExtensionTypeExternalSenders, Data: senders})
 	tg.commit("alice", &CommitOptions{ByValue: []Proposal{&GroupContextExtensionsProposal{Extensions: exts}}}, nil)
 	gi, err = tg.members["alice"].GroupInfo(false)
@@ -381,6 +374,67 @@ func TestGroupExternalProposals(t *testing.T) {
 	msg, _ = ExternalProposal(gi, ds, 0, &RemoveProposal{Removed: tg.leafOf("frank")})
 	if _, err := tg.members["alice"].Process(msg); !errors.Is(err, ErrInvalidProposal) {
 		t.Errorf("refused by policy: %v", err)
+	}
+}
+
+// newExternalSender returns the signing key of an external sender "ds" and
+// an external_senders extension that lists it alone.
+func newExternalSender(t *testing.T, cs CipherSuite) (*SigningKey, []byte) {
+	t.Helper()
+	ds, err := cs.GenerateSigningKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	senders, err := MarshalExternalSenders([]ExternalSender{{SignatureKey: ds.PublicKey(), Credential: Credential{Type: CredentialTypeBasic, Identity: []byte("ds")}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ds, senders
+}
+
+// TestExternalProposalPSKNonce: an external sender's PreSharedKey proposal
+// made without a psk_nonce gets one of KDF.Nh bytes (RFC 9420 §8.4), which
+// the members accept and commit; one made with a nonce keeps it.
+func TestExternalProposalPSKNonce(t *testing.T) {
+	for _, cs := range []CipherSuite{MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519, MLS_256_DHKEMX448_AES256GCM_SHA512_Ed448} {
+		ds, senders := newExternalSender(t, cs)
+		tg := newTestGroup(t, cs, "alice", &GroupOptions{Extensions: []Extension{{Type: ExtensionTypeExternalSenders, Data: senders}}})
+		nh := mustSuite(t, cs).nh
+		tg.add("alice", "bob")
+		for _, g := range tg.members {
+			g.AddExternalPSK([]byte("ext"), []byte("external secret"))
+		}
+		gi, err := tg.members["alice"].GroupInfo(false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		msg, err := ExternalProposal(gi, ds, 0, &PreSharedKeyProposal{PSK: PreSharedKeyID{Type: PSKTypeExternal, ID: []byte("ext")}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for name, pm := range tg.deliver("", msg) {
+			psk, ok := pm.Proposal.(*PreSharedKeyProposal)
+			if !ok || len(psk.PSK.Nonce) != nh {
+				t.Fatalf("%v: %s got %v with a %d-byte nonce, want %d", cs, name, pm.Proposal.ProposalType(), len(psk.PSK.Nonce), nh)
+			}
+		}
+		tg.commit("bob", nil, nil)
+
+		nonce := bytes.Repeat([]byte{7}, nh)
+		gi, err = tg.members["alice"].GroupInfo(false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		msg, err = ExternalProposal(gi, ds, 0, &PreSharedKeyProposal{PSK: PreSharedKeyID{Type: PSKTypeExternal, ID: []byte("ext"), Nonce: nonce}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for name, pm := range tg.deliver("", msg) {
+			if psk, ok := pm.Proposal.(*PreSharedKeyProposal); !ok || !bytes.Equal(psk.PSK.Nonce, nonce) {
+				t.Fatalf("%v: %s: the given nonce was not kept: %v", cs, name, pm.Proposal)
+			}
+		}
+		tg.commit("alice", nil, nil)
 	}
 }
 

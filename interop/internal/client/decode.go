@@ -66,6 +66,19 @@ func keyPackageArg(rpc, field string, b []byte) (*mls.KeyPackage, error) {
 	return m.KeyPackage, nil
 }
 
+// keyPackageListArg decodes a repeated field of KeyPackages.
+func keyPackageListArg(rpc, field string, list [][]byte) ([]*mls.KeyPackage, error) {
+	out := make([]*mls.KeyPackage, len(list))
+	for i, b := range list {
+		kp, err := keyPackageArg(rpc, indexed(field, i), b)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = kp
+	}
+	return out, nil
+}
+
 // welcomeArg decodes an MLSMessage carrying a Welcome.
 func welcomeArg(rpc string, b []byte) (*mls.Welcome, error) {
 	m, err := messageArg(rpc, "welcome", b, mls.WireFormatWelcome)

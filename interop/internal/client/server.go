@@ -28,8 +28,9 @@ var suites = []mls.CipherSuite{
 // RPCs.
 type Server struct {
 	// The embedded type is what protoc-gen-go-grpc requires of every
-	// implementation; each RPC of mls_client.proto is implemented below
-	// (TestEveryRPCImplemented checks it), so its answers are never used.
+	// implementation; each RPC of mls_client.proto is implemented by this
+	// package (TestEveryRPCImplemented checks it), so its answers are never
+	// used.
 	pb.UnimplementedMLSClientServer
 
 	store *store
@@ -79,6 +80,14 @@ func (s *Server) StorePSK(_ context.Context, req *pb.StorePSKRequest) (*pb.Store
 		return nil, err
 	}
 	defer e.mu.Unlock()
+	if e.kind == kindGroup {
+		if e.group == nil {
+			return nil, failedPrecondition(rpc, "state_or_transaction_id %d: the group was reinitialized; it continues as reinit_id %d", req.StateOrTransactionId, e.reinitTo)
+		}
+		// The group keeps its own copy.
+		e.group.AddExternalPSK(req.PskId, req.PskSecret)
+		return &pb.StorePSKResponse{}, nil
+	}
 	if e.psks == nil {
 		e.psks = make(map[string]*pskEntry)
 	}
@@ -110,7 +119,7 @@ func (s *Server) CreateExternalSigner(_ context.Context, req *pb.CreateExternalS
 	if err != nil {
 		return nil, err
 	}
-	return &pb.CreateExternalSignerResponse{SignerId: id, ExternalSender: signer.sender}, nil
+	return &pb.CreateExternalSignerResponse{SignerId: id, ExternalSender: signer.encoded}, nil
 }
 
 // Free drops a handle of any kind (the harness calls every one of them

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"reflect"
 	"slices"
 	"strings"
@@ -42,78 +43,68 @@ type rpcCase struct {
 	msg  string // substring of the status message
 }
 
-// groupAPICases calls every RPC that waits for the mls Group API with
-// well-formed arguments: each must answer Unimplemented and name what it
-// waits for.
-func groupAPICases(m messages) []rpcCase {
+// handleCases calls every RPC that takes a handle with well-formed
+// arguments and the handle id.
+func handleCases(m messages, id uint32) []rpcCase {
 	ext := []*pb.Extension{{ExtensionType: 3, ExtensionData: []byte{0, 0, 0}}}
-	want := func(rpc, fn string, call func(context.Context, pb.MLSClientClient) error) rpcCase {
-		return rpcCase{rpc: rpc, call: call, code: codes.Unimplemented, msg: rpc + ": needs the mls Group API (" + fn}
+	c := func(rpc, field string, call func(context.Context, pb.MLSClientClient) error) rpcCase {
+		return rpcCase{rpc: rpc, call: call, msg: rpc + ": " + field}
 	}
 	return []rpcCase{
-		want("CreateGroup", "mls.CreateGroup", func(ctx context.Context, c pb.MLSClientClient) error {
-			_, err := c.CreateGroup(ctx, &pb.CreateGroupRequest{GroupId: []byte("g"), CipherSuite: 1, Identity: []byte("alice")})
+		c("JoinGroup", "transaction_id", func(ctx context.Context, c pb.MLSClientClient) error {
+			_, err := c.JoinGroup(ctx, &pb.JoinGroupRequest{TransactionId: id, Welcome: m.Welcome})
 			return err
 		}),
-		want("CreateKeyPackage", "mls.NewKeyPackage", func(ctx context.Context, c pb.MLSClientClient) error {
-			_, err := c.CreateKeyPackage(ctx, &pb.CreateKeyPackageRequest{CipherSuite: 7, Identity: []byte("bob")})
+		c("GroupInfo", "state_id", func(ctx context.Context, c pb.MLSClientClient) error {
+			_, err := c.GroupInfo(ctx, &pb.GroupInfoRequest{StateId: id})
 			return err
 		}),
-		want("JoinGroup", "mls.JoinFromWelcome", func(ctx context.Context, c pb.MLSClientClient) error {
-			_, err := c.JoinGroup(ctx, &pb.JoinGroupRequest{TransactionId: 1, Welcome: m.Welcome})
+		c("StateAuth", "state_id", func(ctx context.Context, c pb.MLSClientClient) error {
+			_, err := c.StateAuth(ctx, &pb.StateAuthRequest{StateId: id})
 			return err
 		}),
-		want("ExternalJoin", "mls.JoinExternal", func(ctx context.Context, c pb.MLSClientClient) error {
-			_, err := c.ExternalJoin(ctx, &pb.ExternalJoinRequest{GroupInfo: m.GroupInfo, Identity: []byte("bob"),
-				Psks: []*pb.PreSharedKey{{PskId: []byte("id"), PskSecret: []byte("secret")}}})
+		c("Export", "state_id", func(ctx context.Context, c pb.MLSClientClient) error {
+			_, err := c.Export(ctx, &pb.ExportRequest{StateId: id, Label: "l", KeyLength: 32})
 			return err
 		}),
-		want("GroupInfo", "Group.GroupInfo", func(ctx context.Context, c pb.MLSClientClient) error {
-			_, err := c.GroupInfo(ctx, &pb.GroupInfoRequest{StateId: 1})
+		c("Protect", "state_id", func(ctx context.Context, c pb.MLSClientClient) error {
+			_, err := c.Protect(ctx, &pb.ProtectRequest{StateId: id, Plaintext: []byte("hi")})
 			return err
 		}),
-		want("StateAuth", "Group.EpochAuthenticator", func(ctx context.Context, c pb.MLSClientClient) error {
-			_, err := c.StateAuth(ctx, &pb.StateAuthRequest{StateId: 1})
+		c("Unprotect", "state_id", func(ctx context.Context, c pb.MLSClientClient) error {
+			_, err := c.Unprotect(ctx, &pb.UnprotectRequest{StateId: id, Ciphertext: m.PrivateMessage})
 			return err
 		}),
-		want("Export", "Group.Export", func(ctx context.Context, c pb.MLSClientClient) error {
-			_, err := c.Export(ctx, &pb.ExportRequest{StateId: 1, Label: "l", KeyLength: 32})
+		c("StorePSK", "state_or_transaction_id", func(ctx context.Context, c pb.MLSClientClient) error {
+			_, err := c.StorePSK(ctx, &pb.StorePSKRequest{StateOrTransactionId: id, PskId: []byte("p"), PskSecret: []byte("s")})
 			return err
 		}),
-		want("Protect", "Group.Encrypt", func(ctx context.Context, c pb.MLSClientClient) error {
-			_, err := c.Protect(ctx, &pb.ProtectRequest{StateId: 1, Plaintext: []byte("hi")})
+		c("AddProposal", "state_id", func(ctx context.Context, c pb.MLSClientClient) error {
+			_, err := c.AddProposal(ctx, &pb.AddProposalRequest{StateId: id, KeyPackage: m.KeyPackage})
 			return err
 		}),
-		want("Unprotect", "Group.Decrypt", func(ctx context.Context, c pb.MLSClientClient) error {
-			_, err := c.Unprotect(ctx, &pb.UnprotectRequest{StateId: 1, Ciphertext: m.PrivateMessage})
+		c("UpdateProposal", "state_id", func(ctx context.Context, c pb.MLSClientClient) error {
+			_, err := c.UpdateProposal(ctx, &pb.UpdateProposalRequest{StateId: id})
 			return err
 		}),
-		want("AddProposal", "Group.ProposeAdd", func(ctx context.Context, c pb.MLSClientClient) error {
-			_, err := c.AddProposal(ctx, &pb.AddProposalRequest{StateId: 1, KeyPackage: m.KeyPackage})
+		c("RemoveProposal", "state_id", func(ctx context.Context, c pb.MLSClientClient) error {
+			_, err := c.RemoveProposal(ctx, &pb.RemoveProposalRequest{StateId: id, RemovedId: []byte("bob")})
 			return err
 		}),
-		want("UpdateProposal", "Group.ProposeUpdate", func(ctx context.Context, c pb.MLSClientClient) error {
-			_, err := c.UpdateProposal(ctx, &pb.UpdateProposalRequest{StateId: 1})
+		c("ExternalPSKProposal", "state_id", func(ctx context.Context, c pb.MLSClientClient) error {
+			_, err := c.ExternalPSKProposal(ctx, &pb.ExternalPSKProposalRequest{StateId: id, PskId: []byte("id")})
 			return err
 		}),
-		want("RemoveProposal", "Group.MemberByIdentity, Group.ProposeRemove", func(ctx context.Context, c pb.MLSClientClient) error {
-			_, err := c.RemoveProposal(ctx, &pb.RemoveProposalRequest{StateId: 1, RemovedId: []byte("bob")})
+		c("ResumptionPSKProposal", "state_id", func(ctx context.Context, c pb.MLSClientClient) error {
+			_, err := c.ResumptionPSKProposal(ctx, &pb.ResumptionPSKProposalRequest{StateId: id, EpochId: 1})
 			return err
 		}),
-		want("ExternalPSKProposal", "Group.ProposeExternalPSK", func(ctx context.Context, c pb.MLSClientClient) error {
-			_, err := c.ExternalPSKProposal(ctx, &pb.ExternalPSKProposalRequest{StateId: 1, PskId: []byte("id")})
+		c("GroupContextExtensionsProposal", "state_id", func(ctx context.Context, c pb.MLSClientClient) error {
+			_, err := c.GroupContextExtensionsProposal(ctx, &pb.GroupContextExtensionsProposalRequest{StateId: id, Extensions: ext})
 			return err
 		}),
-		want("ResumptionPSKProposal", "Group.ProposeResumptionPSK", func(ctx context.Context, c pb.MLSClientClient) error {
-			_, err := c.ResumptionPSKProposal(ctx, &pb.ResumptionPSKProposalRequest{StateId: 1, EpochId: 1})
-			return err
-		}),
-		want("GroupContextExtensionsProposal", "Group.ProposeGroupContextExtensions", func(ctx context.Context, c pb.MLSClientClient) error {
-			_, err := c.GroupContextExtensionsProposal(ctx, &pb.GroupContextExtensionsProposalRequest{StateId: 1, Extensions: ext})
-			return err
-		}),
-		want("Commit", "Group.Process (proposals), Group.Commit", func(ctx context.Context, c pb.MLSClientClient) error {
-			_, err := c.Commit(ctx, &pb.CommitRequest{StateId: 1, ByReference: [][]byte{m.PublicProposal},
+		c("Commit", "state_id", func(ctx context.Context, c pb.MLSClientClient) error {
+			_, err := c.Commit(ctx, &pb.CommitRequest{StateId: id, ByReference: [][]byte{m.PublicProposal},
 				ByValue: []*pb.ProposalDescription{
 					{ProposalType: []byte("add"), KeyPackage: m.KeyPackage},
 					{ProposalType: []byte("remove"), RemovedId: []byte("bob")},
@@ -123,76 +114,96 @@ func groupAPICases(m messages) []rpcCase {
 				}})
 			return err
 		}),
-		want("HandleCommit", "Group.Process, Group.EpochAuthenticator", func(ctx context.Context, c pb.MLSClientClient) error {
-			_, err := c.HandleCommit(ctx, &pb.HandleCommitRequest{StateId: 1, Proposal: [][]byte{m.PublicProposal}, Commit: m.PublicCommit})
+		c("HandleCommit", "state_id", func(ctx context.Context, c pb.MLSClientClient) error {
+			_, err := c.HandleCommit(ctx, &pb.HandleCommitRequest{StateId: id, Proposal: [][]byte{m.PublicProposal}, Commit: m.PublicCommit})
 			return err
 		}),
-		want("HandlePendingCommit", "Group.MergePendingCommit", func(ctx context.Context, c pb.MLSClientClient) error {
-			_, err := c.HandlePendingCommit(ctx, &pb.HandlePendingCommitRequest{StateId: 1})
+		c("HandlePendingCommit", "state_id", func(ctx context.Context, c pb.MLSClientClient) error {
+			_, err := c.HandlePendingCommit(ctx, &pb.HandlePendingCommitRequest{StateId: id})
 			return err
 		}),
-		want("ReInitProposal", "Group.ProposeReInit", func(ctx context.Context, c pb.MLSClientClient) error {
-			_, err := c.ReInitProposal(ctx, &pb.ReInitProposalRequest{StateId: 1, CipherSuite: 2, GroupId: []byte("g++"), Extensions: ext})
+		c("ReInitProposal", "state_id", func(ctx context.Context, c pb.MLSClientClient) error {
+			_, err := c.ReInitProposal(ctx, &pb.ReInitProposalRequest{StateId: id, CipherSuite: 2, GroupId: []byte("g++"), Extensions: ext})
 			return err
 		}),
-		want("ReInitCommit", "Group.Process (proposals), Group.Commit", func(ctx context.Context, c pb.MLSClientClient) error {
-			_, err := c.ReInitCommit(ctx, &pb.CommitRequest{StateId: 1, ByReference: [][]byte{m.PublicProposal}})
+		c("ReInitCommit", "state_id", func(ctx context.Context, c pb.MLSClientClient) error {
+			_, err := c.ReInitCommit(ctx, &pb.CommitRequest{StateId: id, ByReference: [][]byte{m.PublicProposal}})
 			return err
 		}),
-		want("HandlePendingReInitCommit", "Group.MergePendingCommit, Group.PendingReInit", func(ctx context.Context, c pb.MLSClientClient) error {
-			_, err := c.HandlePendingReInitCommit(ctx, &pb.HandlePendingCommitRequest{StateId: 1})
+		c("HandlePendingReInitCommit", "state_id", func(ctx context.Context, c pb.MLSClientClient) error {
+			_, err := c.HandlePendingReInitCommit(ctx, &pb.HandlePendingCommitRequest{StateId: id})
 			return err
 		}),
-		want("HandleReInitCommit", "Group.Process, Group.PendingReInit", func(ctx context.Context, c pb.MLSClientClient) error {
-			_, err := c.HandleReInitCommit(ctx, &pb.HandleCommitRequest{StateId: 1, Proposal: [][]byte{m.PublicProposal}, Commit: m.PublicCommit})
+		c("HandleReInitCommit", "state_id", func(ctx context.Context, c pb.MLSClientClient) error {
+			_, err := c.HandleReInitCommit(ctx, &pb.HandleCommitRequest{StateId: id, Proposal: [][]byte{m.PublicProposal}, Commit: m.PublicCommit})
 			return err
 		}),
-		want("ReInitWelcome", "Group.ReInitGroup", func(ctx context.Context, c pb.MLSClientClient) error {
-			_, err := c.ReInitWelcome(ctx, &pb.ReInitWelcomeRequest{ReinitId: 1, KeyPackage: [][]byte{m.KeyPackage}})
+		c("ReInitWelcome", "reinit_id", func(ctx context.Context, c pb.MLSClientClient) error {
+			_, err := c.ReInitWelcome(ctx, &pb.ReInitWelcomeRequest{ReinitId: id, KeyPackage: [][]byte{m.KeyPackage}})
 			return err
 		}),
-		want("HandleReInitWelcome", "mls.JoinFromWelcome", func(ctx context.Context, c pb.MLSClientClient) error {
-			_, err := c.HandleReInitWelcome(ctx, &pb.HandleReInitWelcomeRequest{ReinitId: 1, Welcome: m.Welcome})
+		c("HandleReInitWelcome", "reinit_id", func(ctx context.Context, c pb.MLSClientClient) error {
+			_, err := c.HandleReInitWelcome(ctx, &pb.HandleReInitWelcomeRequest{ReinitId: id, Welcome: m.Welcome})
 			return err
 		}),
-		want("CreateBranch", "Group.Branch", func(ctx context.Context, c pb.MLSClientClient) error {
-			_, err := c.CreateBranch(ctx, &pb.CreateBranchRequest{StateId: 1, GroupId: []byte("b"), Extensions: ext, KeyPackages: [][]byte{m.KeyPackage}})
+		c("CreateBranch", "state_id", func(ctx context.Context, c pb.MLSClientClient) error {
+			_, err := c.CreateBranch(ctx, &pb.CreateBranchRequest{StateId: id, GroupId: []byte("b"), Extensions: ext, KeyPackages: [][]byte{m.KeyPackage}})
 			return err
 		}),
-		want("HandleBranch", "mls.JoinFromWelcome", func(ctx context.Context, c pb.MLSClientClient) error {
-			_, err := c.HandleBranch(ctx, &pb.HandleBranchRequest{StateId: 1, TransactionId: 2, Welcome: m.Welcome})
+		c("HandleBranch", "state_id", func(ctx context.Context, c pb.MLSClientClient) error {
+			_, err := c.HandleBranch(ctx, &pb.HandleBranchRequest{StateId: id, TransactionId: id, Welcome: m.Welcome})
 			return err
 		}),
-		want("NewMemberAddProposal", "mls.NewKeyPackage, mls.NewMemberAddProposal", func(ctx context.Context, c pb.MLSClientClient) error {
-			_, err := c.NewMemberAddProposal(ctx, &pb.NewMemberAddProposalRequest{GroupInfo: m.GroupInfo, Identity: []byte("bob")})
+		c("AddExternalSigner", "state_id", func(ctx context.Context, c pb.MLSClientClient) error {
+			_, err := c.AddExternalSigner(ctx, &pb.AddExternalSignerRequest{StateId: id, ExternalSender: externalSenderBytes})
 			return err
 		}),
-		want("AddExternalSigner", "Group.Extensions, Group.ProposeGroupContextExtensions", func(ctx context.Context, c pb.MLSClientClient) error {
-			_, err := c.AddExternalSigner(ctx, &pb.AddExternalSignerRequest{StateId: 1, ExternalSender: []byte{1}})
-			return err
-		}),
-		want("ExternalSignerProposal", "mls.ExternalProposal", func(ctx context.Context, c pb.MLSClientClient) error {
-			s, err := c.CreateExternalSigner(ctx, &pb.CreateExternalSignerRequest{CipherSuite: 1, Identity: []byte("ds")})
-			if err != nil {
-				return err
-			}
-			_, err = c.ExternalSignerProposal(ctx, &pb.ExternalSignerProposalRequest{SignerId: s.SignerId, GroupInfo: m.GroupInfo,
+		c("ExternalSignerProposal", "signer_id", func(ctx context.Context, c pb.MLSClientClient) error {
+			_, err := c.ExternalSignerProposal(ctx, &pb.ExternalSignerProposalRequest{SignerId: id, GroupInfo: m.GroupInfo,
 				Description: &pb.ProposalDescription{ProposalType: []byte("reinit"), GroupId: []byte("g"), CipherSuite: 3, Extensions: ext}})
+			return err
+		}),
+		c("Free", "state_id", func(ctx context.Context, c pb.MLSClientClient) error {
+			_, err := c.Free(ctx, &pb.FreeRequest{StateId: id})
 			return err
 		}),
 	}
 }
 
-func TestGroupAPIRPCsUnimplemented(t *testing.T) {
-	c := serve(t, New(nil))
-	cases := groupAPICases(loadMessages(t))
-	for _, tc := range cases {
+// externalSenderBytes is an ExternalSender struct with a 32-byte key and a
+// basic credential "ds".
+var externalSenderBytes = append(append([]byte{32}, make([]byte, 32)...), 0, 1, 2, 'd', 's')
+
+// handleFree lists the RPCs that take no handle.
+var handleFree = []string{"Name", "SupportedCiphersuites", "CreateGroup", "CreateKeyPackage", "ExternalJoin", "NewMemberAddProposal", "CreateExternalSigner"}
+
+// TestHandles calls every RPC that takes a handle with one that does not
+// exist (NotFound) and with one of the wrong kind (FailedPrecondition),
+// each naming the field that carried it.
+func TestHandles(t *testing.T) {
+	m := loadMessages(t)
+	srv := New(nil)
+	c := serve(t, srv)
+	unknown := handleCases(m, 99)
+	if got, want := len(unknown)+len(handleFree), len(pb.MLSClient_ServiceDesc.Methods); got != want {
+		t.Fatalf("%d RPCs covered, service has %d", got, want)
+	}
+	for _, tc := range unknown {
+		tc.code, tc.msg = codes.NotFound, tc.msg+" 99: no such handle"
 		checkStatus(t, tc, tc.call(bg(), c))
 	}
-	// Every RPC of the service is either one of these or implemented.
-	implemented := []string{"Name", "SupportedCiphersuites", "StorePSK", "CreateExternalSigner", "Free"}
-	if got, want := len(cases)+len(implemented), len(pb.MLSClient_ServiceDesc.Methods); got != want {
-		t.Fatalf("%d RPCs covered, service has %d", got, want)
+	// A signer is the wrong kind for every RPC but ExternalSignerProposal
+	// and Free, which take one.
+	signer, err := c.CreateExternalSigner(bg(), &pb.CreateExternalSignerRequest{CipherSuite: 1, Identity: []byte("ds")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range handleCases(m, signer.SignerId) {
+		if tc.rpc == "ExternalSignerProposal" || tc.rpc == "Free" {
+			continue
+		}
+		tc.code, tc.msg = codes.FailedPrecondition, fmt.Sprintf("%s %d is a external signer, not a", tc.msg, signer.SignerId)
+		checkStatus(t, tc, tc.call(bg(), c))
 	}
 }
 
@@ -352,18 +363,19 @@ func TestCreateExternalSigner(t *testing.T) {
 	}
 }
 
-// TestMarshalExternalSender pins the encoding of RFC 9420 §12.1.8.1 with
-// §2.1.2 variable-length vector headers, written out by hand.
-func TestMarshalExternalSender(t *testing.T) {
-	key := bytes.Repeat([]byte{0xab}, 65)
-	got, err := marshalExternalSender(key, []byte("ds"))
+// TestExternalSenderEncoding pins the external_sender bytes of
+// CreateExternalSigner: RFC 9420 §12.1.8.1 with §2.1.2 variable-length
+// vector headers, written out by hand.
+func TestExternalSenderEncoding(t *testing.T) {
+	signer, err := newExternalSigner(mls.MLS_128_DHKEMP256_AES128GCM_SHA256_P256, []byte("ds"))
 	if err != nil {
 		t.Fatal(err)
 	}
+	key := signer.key.PublicKey()
 	want := append([]byte{0x40, 65}, key...)        // signature_key<V>: 65 needs the 2-byte varint
 	want = append(want, 0x00, 0x01, 0x02, 'd', 's') // credential: basic, identity<V>
-	if !bytes.Equal(got, want) {
-		t.Fatalf("marshalExternalSender = %x, want %x", got, want)
+	if !bytes.Equal(signer.encoded, want) {
+		t.Fatalf("external_sender = %x, want %x", signer.encoded, want)
 	}
 }
 
@@ -374,9 +386,18 @@ func TestStorePSKAndFree(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	group, err := srv.store.add(&entry{kind: kindGroup})
+	created, err := c.CreateGroup(bg(), &pb.CreateGroupRequest{GroupId: []byte("g"), CipherSuite: 1, Identity: []byte("alice")})
 	if err != nil {
 		t.Fatal(err)
+	}
+	group := created.StateId
+	// A group knows a PSK only once it is stored.
+	propose := func() error {
+		_, err := c.ExternalPSKProposal(bg(), &pb.ExternalPSKProposalRequest{StateId: group, PskId: []byte("p")})
+		return err
+	}
+	if err := propose(); status.Code(err) != codes.FailedPrecondition || !strings.Contains(err.Error(), "pre-shared key not available") {
+		t.Fatalf("ExternalPSKProposal before StorePSK: %v", err)
 	}
 	signer, err := c.CreateExternalSigner(bg(), &pb.CreateExternalSignerRequest{CipherSuite: 1, Identity: []byte("ds")})
 	if err != nil {
@@ -386,6 +407,9 @@ func TestStorePSKAndFree(t *testing.T) {
 		if _, err := c.StorePSK(bg(), &pb.StorePSKRequest{StateOrTransactionId: id, PskId: []byte("p"), PskSecret: []byte("one")}); err != nil {
 			t.Fatalf("StorePSK(%d): %v", id, err)
 		}
+	}
+	if err := propose(); err != nil {
+		t.Fatalf("ExternalPSKProposal after StorePSK: %v", err)
 	}
 	e := srv.store.entries[joiner]
 	first := e.psks["p"]

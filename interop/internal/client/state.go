@@ -10,17 +10,47 @@ import (
 // Operations that read a group state or protect application messages with
 // it.
 
-// GroupInfo returns a signed GroupInfo (RFC 9420 §12.4.3) for external
-// joins and external proposals; with external_tree the ratchet tree comes
-// separately in ratchet_tree instead of in a ratchet_tree extension.
-func (s *Server) GroupInfo(context.Context, *pb.GroupInfoRequest) (*pb.GroupInfoResponse, error) {
-	return nil, needsGroupAPI("GroupInfo", "Group.GroupInfo, Group.RatchetTree")
+// GroupInfo returns a signed GroupInfo (RFC 9420 §12.4.3) with the
+// external_pub extension, for external joins and external proposals; with
+// external_tree the ratchet tree comes separately in ratchet_tree instead
+// of in a ratchet_tree extension.
+func (s *Server) GroupInfo(_ context.Context, req *pb.GroupInfoRequest) (*pb.GroupInfoResponse, error) {
+	const rpc = "GroupInfo"
+	e, err := s.store.acquireGroup(rpc, "state_id", req.StateId)
+	if err != nil {
+		return nil, err
+	}
+	defer e.mu.Unlock()
+	gi, err := e.group.GroupInfo(!req.ExternalTree)
+	if err != nil {
+		return nil, mlsErr(rpc, err)
+	}
+	resp := &pb.GroupInfoResponse{}
+	if resp.GroupInfo, err = marshalGroupInfo(gi); err != nil {
+		return nil, internalErr(rpc, err)
+	}
+	if req.ExternalTree {
+		if resp.RatchetTree, err = e.group.RatchetTree(); err != nil {
+			return nil, mlsErr(rpc, err)
+		}
+	}
+	return resp, nil
 }
 
 // StateAuth returns the epoch_authenticator of the state's epoch (RFC 9420
 // §8.7), which all members of an epoch share.
-func (s *Server) StateAuth(context.Context, *pb.StateAuthRequest) (*pb.StateAuthResponse, error) {
-	return nil, needsGroupAPI("StateAuth", "Group.EpochAuthenticator")
+func (s *Server) StateAuth(_ context.Context, req *pb.StateAuthRequest) (*pb.StateAuthResponse, error) {
+	const rpc = "StateAuth"
+	e, err := s.store.acquireGroup(rpc, "state_id", req.StateId)
+	if err != nil {
+		return nil, err
+	}
+	defer e.mu.Unlock()
+	auth := e.group.EpochAuthenticator()
+	if len(auth) == 0 {
+		return nil, failedPrecondition(rpc, "state_id %d has no epoch authenticator: %v", req.StateId, mls.ErrNotMember)
+	}
+	return &pb.StateAuthResponse{StateAuthSecret: auth}, nil
 }
 
 // Export returns MLS-Exporter(label, context, key_length) of the state's
@@ -31,21 +61,51 @@ func (s *Server) Export(_ context.Context, req *pb.ExportRequest) (*pb.ExportRes
 	if req.KeyLength > 0xffff {
 		return nil, invalidArg(rpc, "key_length", "%d does not fit the uint16 of KDFLabel.length", req.KeyLength)
 	}
-	return nil, needsGroupAPI(rpc, "Group.Export")
+	e, err := s.store.acquireGroup(rpc, "state_id", req.StateId)
+	if err != nil {
+		return nil, err
+	}
+	defer e.mu.Unlock()
+	out, err := e.group.Export(req.Label, req.Context, int(req.KeyLength))
+	if err != nil {
+		return nil, mlsErr(rpc, err)
+	}
+	return &pb.ExportResponse{ExportedSecret: out}, nil
 }
 
 // Protect encrypts an application message as a PrivateMessage (RFC 9420
-// §6.3).
-func (s *Server) Protect(context.Context, *pb.ProtectRequest) (*pb.ProtectResponse, error) {
-	return nil, needsGroupAPI("Protect", "Group.Encrypt")
+// §6.3). A member with uncommitted proposals of the epoch may not send
+// application data (§12.4): FailedPrecondition.
+func (s *Server) Protect(_ context.Context, req *pb.ProtectRequest) (*pb.ProtectResponse, error) {
+	const rpc = "Protect"
+	e, err := s.store.acquireGroup(rpc, "state_id", req.StateId)
+	if err != nil {
+		return nil, err
+	}
+	defer e.mu.Unlock()
+	ct, err := e.group.Encrypt(req.AuthenticatedData, req.Plaintext)
+	if err != nil {
+		return nil, mlsErr(rpc, err)
+	}
+	return &pb.ProtectResponse{Ciphertext: ct}, nil
 }
 
-// Unprotect decrypts an application PrivateMessage and returns its
-// authenticated data and plaintext.
+// Unprotect decrypts an application PrivateMessage of the current epoch or
+// a past one the state keeps, and returns its authenticated data and
+// plaintext.
 func (s *Server) Unprotect(_ context.Context, req *pb.UnprotectRequest) (*pb.UnprotectResponse, error) {
 	const rpc = "Unprotect"
 	if _, err := messageArg(rpc, "ciphertext", req.Ciphertext, mls.WireFormatPrivateMessage); err != nil {
 		return nil, err
 	}
-	return nil, needsGroupAPI(rpc, "Group.Decrypt")
+	e, err := s.store.acquireGroup(rpc, "state_id", req.StateId)
+	if err != nil {
+		return nil, err
+	}
+	defer e.mu.Unlock()
+	ad, pt, _, err := e.group.Decrypt(req.Ciphertext)
+	if err != nil {
+		return nil, mlsErr(rpc, err)
+	}
+	return &pb.UnprotectResponse{AuthenticatedData: ad, Plaintext: pt}, nil
 }

@@ -5,6 +5,8 @@ import (
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+
+	"github.com/sealroom/sealroom/mls"
 )
 
 // maxEntries bounds the handles one Server keeps, so that a harness (or a
@@ -35,18 +37,41 @@ func (k entryKind) String() string {
 	return "unknown handle"
 }
 
-// entry is one handle's state. mu serializes the RPCs that use it; the
-// fields below it are only touched with mu held.
+// entry is one handle's state. mu serializes the RPCs that use it (an
+// mls.Group is not safe for concurrent use); the fields below it are only
+// touched with mu held.
 type entry struct {
 	kind entryKind
 
-	mu     sync.Mutex
-	freed  bool                 // set by Free: an RPC that looked the entry up before must not use it
-	psks   map[string]*pskEntry // external PSKs from StorePSK, by psk_id
-	signer *externalSigner      // kindSigner
+	mu    sync.Mutex
+	freed bool // set by Free: an RPC that looked the entry up before must not use it
+
+	// group is the member's state (kindGroup), or the group a ReInit
+	// ended (kindReInit), which the new group's creation and joins read.
+	group *mls.Group
+	// encrypt is the handshake mode the harness chose for the state
+	// (encrypt_handshake), kept for the groups that follow from it: a
+	// reinitialized group, a branch.
+	encrypt bool
+	// reinitTo is set on a group state whose ReInit commit was merged: the
+	// group moved to that reinit_id, and the state is of no further use.
+	reinitTo uint32
+
+	// kp and keys are a KeyPackage and its private keys (kindJoiner, and
+	// kindReInit for the new group), dropped once a join used them.
+	kp   *mls.KeyPackage
+	keys *mls.KeyPackagePrivateKeys
+	used bool
+	// psks are the external PSKs StorePSK gave a joiner (kindJoiner), by
+	// psk_id; a group state keeps its PSKs in the mls.Group.
+	psks map[string]*pskEntry
+
+	signer *externalSigner // kindSigner
 }
 
-// release zeroes the secrets the entry holds. The caller holds e.mu.
+// release zeroes the secrets the entry holds and drops its state. The
+// caller holds e.mu. An mls.Group and KeyPackagePrivateKeys offer no way to
+// overwrite their keys in place, so those are only let go.
 func (e *entry) release() {
 	e.freed = true
 	for id, p := range e.psks {
@@ -57,10 +82,11 @@ func (e *entry) release() {
 		e.signer.zero()
 		e.signer = nil
 	}
+	e.group, e.kp, e.keys = nil, nil, nil
 }
 
 // store maps the harness's integer handles to entries. It is safe for
-// concurrent use.
+// concurrent use. Its own lock is never held while an entry's is taken.
 type store struct {
 	mu      sync.Mutex
 	next    uint32
@@ -115,6 +141,34 @@ func (s *store) acquire(rpc, field string, id uint32, kinds ...entryKind) (*entr
 	if e.freed {
 		e.mu.Unlock()
 		return nil, status.Errorf(codes.NotFound, "%s: %s %d: no such handle", rpc, field, id)
+	}
+	return e, nil
+}
+
+// acquireGroup acquires a group state that still holds its group.
+func (s *store) acquireGroup(rpc, field string, id uint32) (*entry, error) {
+	e, err := s.acquire(rpc, field, id, kindGroup)
+	if err != nil {
+		return nil, err
+	}
+	if e.group == nil {
+		reinit := e.reinitTo
+		e.mu.Unlock()
+		return nil, status.Errorf(codes.FailedPrecondition, "%s: %s %d: the group was reinitialized; it continues as reinit_id %d", rpc, field, id, reinit)
+	}
+	return e, nil
+}
+
+// acquireKeys acquires a pending join or reinit whose KeyPackage has not
+// been used yet.
+func (s *store) acquireKeys(rpc, field string, id uint32, kind entryKind) (*entry, error) {
+	e, err := s.acquire(rpc, field, id, kind)
+	if err != nil {
+		return nil, err
+	}
+	if e.used || e.kp == nil {
+		e.mu.Unlock()
+		return nil, status.Errorf(codes.FailedPrecondition, "%s: %s %d: its KeyPackage was already used to join (a KeyPackage is for one use, RFC 9420 §16.8)", rpc, field, id)
 	}
 	return e, nil
 }

@@ -16,7 +16,12 @@ const checkLabel = "sealroom interop check"
 // check verifies the members at the newest epoch, the actors whose last
 // join or commit moved them there: their StateAuth must be the same and
 // not empty, and, when protect is set, each of them (but one with a commit
-// of its own pending) protects a message that each other one unprotects.
+// of its own pending) protects a message that the next of them, in sorted
+// order, unprotects: a ring in which every such member sends and receives
+// once. Agreement on the epoch's secrets is what the StateAuth comparison
+// shows; the ring shows that each member's sender ratchet and signature
+// reach another member, at n instead of n×(n-1) signature verifications
+// per epoch (the P-521 suite spends most of its time verifying).
 // Actors left behind on purpose (removed, or not told about a commit) are
 // not compared.
 func (r *run) check(protect bool) error {
@@ -54,18 +59,19 @@ func (r *run) check(protect bool) error {
 			senders = append(senders, actor)
 		}
 	}
-	for _, from := range senders {
-		if err := r.crossProtect(from, senders); err != nil {
-			return err
+	if len(senders) > 1 {
+		for i, from := range senders {
+			if err := r.crossProtect(from, senders[(i+1)%len(senders)]); err != nil {
+				return err
+			}
 		}
 	}
 	r.protectedAtLatest = true
 	return nil
 }
 
-// crossProtect has from protect a message and every other actor of to
-// unprotect it.
-func (r *run) crossProtect(from string, to []string) error {
+// crossProtect has from protect a message and to unprotect it.
+func (r *run) crossProtect(from, to string) error {
 	stepName := "end"
 	if r.step != nil {
 		stepName = fmt.Sprint(r.step.Index)
@@ -79,21 +85,16 @@ func (r *run) crossProtect(from string, to []string) error {
 		return err
 	}
 	r.result.Checks.Protect++
-	for _, actor := range to {
-		if actor == from {
-			continue
-		}
-		resp, err := call(r, actor, "Unprotect", func(ctx context.Context, c *Client) (*pb.UnprotectResponse, error) {
-			return c.RPC.Unprotect(ctx, &pb.UnprotectRequest{StateId: r.stateID[actor], Ciphertext: ct.Ciphertext})
-		})
-		if err != nil {
-			return err
-		}
-		if !bytes.Equal(resp.AuthenticatedData, ad) || !bytes.Equal(resp.Plaintext, pt) {
-			return fmt.Errorf("%s unprotected %q / %q from %s, which protected %q / %q", actor, resp.AuthenticatedData, resp.Plaintext, from, ad, pt)
-		}
-		r.result.Checks.Unprotect++
+	resp, err := call(r, to, "Unprotect", func(ctx context.Context, c *Client) (*pb.UnprotectResponse, error) {
+		return c.RPC.Unprotect(ctx, &pb.UnprotectRequest{StateId: r.stateID[to], Ciphertext: ct.Ciphertext})
+	})
+	if err != nil {
+		return err
 	}
+	if !bytes.Equal(resp.AuthenticatedData, ad) || !bytes.Equal(resp.Plaintext, pt) {
+		return fmt.Errorf("%s unprotected %q / %q from %s, which protected %q / %q", to, resp.AuthenticatedData, resp.Plaintext, from, ad, pt)
+	}
+	r.result.Checks.Unprotect++
 	return nil
 }
 

@@ -20,5 +20,6 @@
 // Run also checks more than the official runner: after every step, all
 // members at the newest epoch must report the same non-empty StateAuth, and
 // after every step that changes the epoch (and at the end of the script)
-// every such member protects a message that every other one unprotects.
+// every such member protects a message that the next one (in a ring, in
+// sorted order) unprotects.
 package runner

@@ -36,6 +36,16 @@ func Connect(ctx context.Context, rpc pb.MLSClientClient) (*Client, error) {
 // Supports reports whether the client listed suite.
 func (c *Client) Supports(suite uint32) bool { return c.suites[suite] }
 
+// Suites returns the cipher suites the client listed, in ascending order.
+func (c *Client) Suites() []uint32 {
+	out := make([]uint32, 0, len(c.suites))
+	for s := range c.suites {
+		out = append(out, s)
+	}
+	slices.Sort(out)
+	return out
+}
+
 // MatrixMode says which assignments of clients to actors Expand makes.
 type MatrixMode int
 

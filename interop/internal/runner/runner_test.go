@@ -5,6 +5,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -196,7 +197,10 @@ func TestParseConfigErrors(t *testing.T) {
 
 func TestExpand(t *testing.T) {
 	a := &Client{Name: "A", suites: map[uint32]bool{1: true, 2: true, 3: true}}
-	b := &Client{Name: "B", suites: map[uint32]bool{1: true, 2: true, 5: true}}
+	b := &Client{Name: "B", suites: map[uint32]bool{5: true, 1: true, 2: true}}
+	if got := b.Suites(); !slices.Equal(got, []uint32{1, 2, 5}) {
+		t.Fatalf("Suites() = %v, want [1 2 5]", got)
+	}
 	actors := []string{"alice", "bob", "charlie"}
 	count := func(opts MatrixOptions, clients ...*Client) int {
 		t.Helper()
