@@ -119,7 +119,8 @@
 //	                     checks (§11.2, §11.3, §12.4.3.1, §12.4.3.3)
 //	group_external.go    GroupInfo, JoinExternal, NewMemberAddProposal, ExternalProposal
 //	                     (§12.1.8, §12.4.3, §12.4.3.2)
-//	group_reinit.go      ReInitGroup and Branch (§11.2, §11.3)
+//	group_reinit.go      ReInitGroup and Branch, ResumeOptions for their first commit (§11.2,
+//	                     §11.3, §12.4)
 //	group_psk.go         PSK lookup: external PSKs, resumption PSKs of kept epochs (§8.4, §8.6)
 //	group_state.go       MarshalBinary and UnmarshalGroup: the versioned storage encoding
 //

@@ -9,6 +9,27 @@ import (
 // Commit that adds the others, who join it from the Welcome with
 // JoinFromWelcome and this group as JoinOptions.OldGroup.
 
+// ResumeOptions configure a group that ReInitGroup or Branch creates and
+// the first Commit that adds its other members. The zero value (or a nil
+// pointer) gives the GroupOptions defaults, a Commit without a path, and
+// the ratchet tree in the Welcome.
+type ResumeOptions struct {
+	GroupOptions
+
+	// ForcePath gives the first Commit an UpdatePath. The Commit covers
+	// only Add proposals and the resumption PSK proposal, neither of which
+	// requires a path (RFC 9420 §12.4), and §11.2 and §11.3 ask for none:
+	// without ForcePath the Commit has no path and the new members get no
+	// path secret in the Welcome (§12.4.3.1).
+	ForcePath bool
+
+	// ExternalTree leaves the ratchet_tree extension out of the GroupInfo
+	// in the Welcome (RFC 9420 §12.4.3.3): the new members then need
+	// CommitResult.RatchetTree, given as JoinOptions.RatchetTree, from
+	// another channel.
+	ExternalTree bool
+}
+
 // ReInitGroup creates the group that replaces this one after a Commit
 // with a ReInit proposal (RFC 9420 §11.2): the group ID, cipher suite and
 // extensions of the ReInit (PendingReInit), this member with its
@@ -16,10 +37,12 @@ import (
 // one if the suite does not change), and the clients of keyPackages, the
 // KeyPackages of the other members for the new suite. The new group's
 // first Commit injects this group's resumption PSK of usage reinit and is
-// merged at once: the new group is at epoch 1, and the Welcome is for the
-// other members. opts configures the new group; its Extensions are
-// ignored (the ReInit's apply).
-func (g *Group) ReInitGroup(signer *SigningKey, keyPackages []*KeyPackage, opts *GroupOptions) (*Group, *Welcome, error) {
+// merged at once: the new group is at epoch 1. Of the CommitResult, the
+// Welcome is for the other members, the GroupInfo and RatchetTree are as
+// for Commit, and Commit is nil: the group had no other member to send it
+// to. opts configures the new group and its first Commit; its Extensions
+// are ignored (the ReInit's apply).
+func (g *Group) ReInitGroup(signer *SigningKey, keyPackages []*KeyPackage, opts *ResumeOptions) (*Group, *CommitResult, error) {
 	r := g.PendingReInit()
 	if r == nil {
 		return nil, nil, fmt.Errorf("mls: reinit: the group did not end with a ReInit: %w", ErrInvalidProposal)
@@ -27,7 +50,7 @@ func (g *Group) ReInitGroup(signer *SigningKey, keyPackages []*KeyPackage, opts 
 	if signer == nil && r.CipherSuite == g.suite.id {
 		signer = g.signer
 	}
-	o := GroupOptions{}
+	o := ResumeOptions{}
 	if opts != nil {
 		o = *opts
 	}
@@ -40,11 +63,14 @@ func (g *Group) ReInitGroup(signer *SigningKey, keyPackages []*KeyPackage, opts 
 // opts.Extensions, this member with its credential and signature key, and
 // the clients of keyPackages, KeyPackages of other members of this group.
 // The new group's first Commit injects this group's resumption PSK of
-// usage branch and is merged at once: the new group is at epoch 1, and the
-// Welcome is for the other members.
-func (g *Group) Branch(groupID []byte, keyPackages []*KeyPackage, opts *GroupOptions) (*Group, *Welcome, error) {
+// usage branch and is merged at once: the new group is at epoch 1. The
+// CommitResult is as for ReInitGroup.
+func (g *Group) Branch(groupID []byte, keyPackages []*KeyPackage, opts *ResumeOptions) (*Group, *CommitResult, error) {
 	if err := g.checkActive("branch"); err != nil {
 		return nil, nil, err
+	}
+	if opts == nil {
+		opts = &ResumeOptions{}
 	}
 	return g.resume(groupID, g.suite.id, g.signer, keyPackages, opts, ResumptionPSKUsageBranch)
 }
@@ -52,13 +78,13 @@ func (g *Group) Branch(groupID []byte, keyPackages []*KeyPackage, opts *GroupOpt
 // resume creates a new group linked to g by the resumption PSK of g's
 // current epoch with the given usage, with this member and the clients of
 // keyPackages.
-func (g *Group) resume(groupID []byte, cs CipherSuite, signer *SigningKey, keyPackages []*KeyPackage, opts *GroupOptions, usage ResumptionPSKUsage) (*Group, *Welcome, error) {
+func (g *Group) resume(groupID []byte, cs CipherSuite, signer *SigningKey, keyPackages []*KeyPackage, opts *ResumeOptions, usage ResumptionPSKUsage) (*Group, *CommitResult, error) {
 	own, ok := g.cur.ownLeaf()
 	if !ok {
 		return nil, nil, fmt.Errorf("mls: %v: %w", usage, ErrNotMember)
 	}
 	cred := g.cur.tree.leafNode(own).Credential
-	ng, err := CreateGroup(groupID, cs, cred, signer, opts)
+	ng, err := CreateGroup(groupID, cs, cred, signer, &opts.GroupOptions)
 	if err != nil {
 		return nil, nil, fmt.Errorf("mls: %v: %w", usage, err)
 	}
@@ -76,12 +102,13 @@ func (g *Group) resume(groupID []byte, cs CipherSuite, signer *SigningKey, keyPa
 	if usage == ResumptionPSKUsageReInit {
 		kind = commitReInit
 	}
-	res, err := ng.commit(items, &CommitOptions{ForcePath: true}, kind, []*Group{g})
+	res, err := ng.commit(items, &CommitOptions{ForcePath: opts.ForcePath, ExternalTree: opts.ExternalTree}, kind, []*Group{g})
 	if err != nil {
 		return nil, nil, fmt.Errorf("mls: %v: %w", usage, err)
 	}
 	if err := ng.MergePendingCommit(); err != nil {
 		return nil, nil, err
 	}
-	return ng, res.Welcome, nil
+	res.Commit = nil
+	return ng, res, nil
 }

@@ -525,10 +525,11 @@ func TestGroupReInitAndBranch(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			ng, welcome, err := tg.members["alice"].ReInitGroup(signer, kps, nil)
+			ng, res, err := tg.members["alice"].ReInitGroup(signer, kps, &ResumeOptions{ForcePath: true})
 			if err != nil {
 				t.Fatal(err)
 			}
+			welcome := res.Welcome
 			nt := &testGroup{t: t, cs: newCS, members: map[string]*Group{"alice": ng}}
 			for name, j := range joiners {
 				g, err := JoinFromWelcome(welcome, j.kp, j.keys, &JoinOptions{OldGroup: tg.members[name]})
@@ -550,10 +551,11 @@ func TestGroupReInitAndBranch(t *testing.T) {
 			// Bob branches the new group with carol.
 			c := newTestClient(t, newCS, "carol")
 			kp, keys := c.keyPackage(t)
-			bg, welcome, err := nt.members["bob"].Branch([]byte("branch"), []*KeyPackage{kp}, nil)
+			bg, res, err := nt.members["bob"].Branch([]byte("branch"), []*KeyPackage{kp}, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
+			welcome = res.Welcome
 			cg, err := JoinFromWelcome(welcome, kp, keys, &JoinOptions{OldGroup: nt.members["carol"]})
 			if err != nil {
 				t.Fatal(err)
@@ -564,11 +566,11 @@ func TestGroupReInitAndBranch(t *testing.T) {
 			// A stranger cannot be in a branch.
 			s := newTestClient(t, newCS, "stranger")
 			kp, keys = s.keyPackage(t)
-			_, welcome, err = nt.members["bob"].Branch([]byte("branch 2"), []*KeyPackage{kp}, nil)
+			_, res, err = nt.members["bob"].Branch([]byte("branch 2"), []*KeyPackage{kp}, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if _, err := JoinFromWelcome(welcome, kp, keys, &JoinOptions{OldGroup: nt.members["carol"]}); !errors.Is(err, ErrInvalidWelcome) {
+			if _, err := JoinFromWelcome(res.Welcome, kp, keys, &JoinOptions{OldGroup: nt.members["carol"]}); !errors.Is(err, ErrInvalidWelcome) {
 				t.Fatalf("a stranger joining a branch: %v", err)
 			}
 		})

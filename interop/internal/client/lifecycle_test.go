@@ -102,7 +102,24 @@ func lifecycle(t *testing.T, a, b pb.MLSClientClient, cs uint32, encrypt bool) {
 			}
 		}
 	}()
-	// agree checks that every member reports auth as its StateAuth.
+	// outOfBand checks a new group's ratchet_tree: with externalTree it is
+	// given and joining without it fails for want of the tree; without,
+	// it is empty.
+	outOfBand := func(what string, tree []byte, externalTree bool, join func() error) {
+		t.Helper()
+		if !externalTree {
+			if len(tree) != 0 {
+				t.Fatalf("%s: a ratchet_tree without external_tree", what)
+			}
+			return
+		}
+		if len(tree) == 0 {
+			t.Fatalf("%s: no ratchet_tree with external_tree", what)
+		}
+		if err := join(); status.Code(err) != codes.InvalidArgument || !strings.Contains(err.Error(), "no ratchet tree") {
+			t.Fatalf("%s: joining without the out-of-band tree: %v", what, err)
+		}
+	}
 	agree := func(what string, auth []byte, ms ...member) {
 		t.Helper()
 		if len(auth) == 0 {
@@ -234,12 +251,17 @@ func lifecycle(t *testing.T, a, b pb.MLSClientClient, cs uint32, encrypt bool) {
 	res := ok(b.ResumptionPSKProposal(bg(), &pb.ResumptionPSKProposalRequest{StateId: bob.id, EpochId: 2}))(t, "ResumptionPSKProposal")
 	commit("remove dave", alice, &pb.CommitRequest{ByReference: [][]byte{rmDave.Proposal, res.Proposal}, ByValue: []*pb.ProposalDescription{{ProposalType: []byte("groupContextExtensions")}}}, bob)
 
-	// Alice branches with Bob.
+	// Alice branches with Bob, with the tree out of band and no path in
+	// the first commit in one handshake mode, the other way round in the
+	// other.
 	kp2 := ok(b.CreateKeyPackage(bg(), &pb.CreateKeyPackageRequest{CipherSuite: cs, Identity: []byte("bob")}))(t, "CreateKeyPackage")
 	keep(b, kp2.TransactionId)
-	br := ok(a.CreateBranch(bg(), &pb.CreateBranchRequest{StateId: alice.id, GroupId: []byte("branch"), Extensions: ext, KeyPackages: [][]byte{kp2.KeyPackage}, ExternalTree: true}))(t, "CreateBranch")
+	br := ok(a.CreateBranch(bg(), &pb.CreateBranchRequest{StateId: alice.id, GroupId: []byte("branch"), Extensions: ext, KeyPackages: [][]byte{kp2.KeyPackage}, ForcePath: encrypt, ExternalTree: !encrypt}))(t, "CreateBranch")
 	keep(a, br.StateId)
-	hb := ok(b.HandleBranch(bg(), &pb.HandleBranchRequest{StateId: bob.id, TransactionId: kp2.TransactionId, Welcome: br.Welcome, RatchetTree: br.RatchetTree}))(t, "HandleBranch")
+	hbr := &pb.HandleBranchRequest{StateId: bob.id, TransactionId: kp2.TransactionId, Welcome: br.Welcome}
+	outOfBand("branch", br.RatchetTree, !encrypt, func() error { _, err := b.HandleBranch(bg(), hbr); return err })
+	hbr.RatchetTree = br.RatchetTree
+	hb := ok(b.HandleBranch(bg(), hbr))(t, "HandleBranch")
 	keep(b, hb.StateId)
 	agree("branch", br.EpochAuthenticator, member{a, br.StateId}, member{b, hb.StateId})
 	talk("branch", member{a, br.StateId}, member{b, hb.StateId})
@@ -259,9 +281,12 @@ func lifecycle(t *testing.T, a, b pb.MLSClientClient, cs uint32, encrypt bool) {
 	if _, err := a.StateAuth(bg(), &pb.StateAuthRequest{StateId: alice.id}); status.Code(err) != codes.FailedPrecondition || !strings.Contains(err.Error(), "reinit_id") {
 		t.Fatalf("StateAuth of a reinitialized state: %v", err)
 	}
-	rw := ok(a.ReInitWelcome(bg(), &pb.ReInitWelcomeRequest{ReinitId: ra.ReinitId, KeyPackage: [][]byte{rb.KeyPackage}, ForcePath: true}))(t, "ReInitWelcome")
+	rw := ok(a.ReInitWelcome(bg(), &pb.ReInitWelcomeRequest{ReinitId: ra.ReinitId, KeyPackage: [][]byte{rb.KeyPackage}, ForcePath: !encrypt, ExternalTree: encrypt}))(t, "ReInitWelcome")
 	keep(a, rw.StateId)
-	hw := ok(b.HandleReInitWelcome(bg(), &pb.HandleReInitWelcomeRequest{ReinitId: rb.ReinitId, Welcome: rw.Welcome}))(t, "HandleReInitWelcome")
+	hwr := &pb.HandleReInitWelcomeRequest{ReinitId: rb.ReinitId, Welcome: rw.Welcome}
+	outOfBand("reinit", rw.RatchetTree, encrypt, func() error { _, err := b.HandleReInitWelcome(bg(), hwr); return err })
+	hwr.RatchetTree = rw.RatchetTree
+	hw := ok(b.HandleReInitWelcome(bg(), hwr))(t, "HandleReInitWelcome")
 	keep(b, hw.StateId)
 	agree("reinit", rw.EpochAuthenticator, member{a, rw.StateId}, member{b, hw.StateId})
 	talk("reinit", member{a, rw.StateId}, member{b, hw.StateId})

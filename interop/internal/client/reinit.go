@@ -80,13 +80,10 @@ func (s *Server) reinit(rpc string, e *entry) (*pb.HandleReInitCommitResponse, e
 }
 
 // ReInitWelcome creates the reinitialized group from reinit_id with the
-// members of key_package (RFC 9420 §11.2) and returns its Welcome.
-//
-// force_path and external_tree cannot be honoured as asked: mls.ReInitGroup
-// always gives its first commit a path (which force_path only requires)
-// and always puts the ratchet tree into the Welcome's GroupInfo. With
-// external_tree the tree is returned in ratchet_tree as well, so joiners
-// that take it from there still can.
+// members of key_package (RFC 9420 §11.2) and returns its Welcome. Its
+// first commit has a path only with force_path (§12.4); with external_tree
+// the Welcome's GroupInfo leaves the ratchet tree out and ratchet_tree
+// carries it (§12.4.3.3).
 func (s *Server) ReInitWelcome(_ context.Context, req *pb.ReInitWelcomeRequest) (*pb.CreateSubgroupResponse, error) {
 	const rpc = "ReInitWelcome"
 	kps, err := keyPackageListArg(rpc, "key_package", req.KeyPackage)
@@ -98,12 +95,12 @@ func (s *Server) ReInitWelcome(_ context.Context, req *pb.ReInitWelcomeRequest) 
 		return nil, err
 	}
 	defer e.mu.Unlock()
-	opts := groupOptions(e.encrypt)
-	g, welcome, err := e.group.ReInitGroup(e.keys.SigningKey(), kps, &opts)
+	opts := &mls.ResumeOptions{GroupOptions: groupOptions(e.encrypt), ForcePath: req.ForcePath, ExternalTree: req.ExternalTree}
+	g, res, err := e.group.ReInitGroup(e.keys.SigningKey(), kps, opts)
 	if err != nil {
 		return nil, mlsErr(rpc, err)
 	}
-	resp, err := s.subgroup(rpc, g, welcome, e.encrypt, req.ExternalTree)
+	resp, err := s.subgroup(rpc, g, res, e.encrypt, req.ExternalTree)
 	if err != nil {
 		return nil, err
 	}
@@ -135,7 +132,7 @@ func (s *Server) HandleReInitWelcome(_ context.Context, req *pb.HandleReInitWelc
 // CreateBranch creates a subgroup of the state's group (RFC 9420 §11.3)
 // with group_id, extensions and the members of key_packages, and returns
 // its Welcome. The state stays in the old group. force_path and
-// external_tree are handled as in ReInitWelcome.
+// external_tree are honoured as in ReInitWelcome.
 func (s *Server) CreateBranch(_ context.Context, req *pb.CreateBranchRequest) (*pb.CreateSubgroupResponse, error) {
 	const rpc = "CreateBranch"
 	if err := nonEmpty(rpc, "group_id", req.GroupId); err != nil {
@@ -154,27 +151,25 @@ func (s *Server) CreateBranch(_ context.Context, req *pb.CreateBranchRequest) (*
 		return nil, err
 	}
 	defer e.mu.Unlock()
-	opts := groupOptions(e.encrypt)
+	opts := &mls.ResumeOptions{GroupOptions: groupOptions(e.encrypt), ForcePath: req.ForcePath, ExternalTree: req.ExternalTree}
 	opts.Extensions = exts
-	g, welcome, err := e.group.Branch(req.GroupId, kps, &opts)
+	g, res, err := e.group.Branch(req.GroupId, kps, opts)
 	if err != nil {
 		return nil, mlsErr(rpc, err)
 	}
-	return s.subgroup(rpc, g, welcome, e.encrypt, req.ExternalTree)
+	return s.subgroup(rpc, g, res, e.encrypt, req.ExternalTree)
 }
 
 // subgroup files a new group made by ReInitWelcome or CreateBranch and
-// answers with its Welcome.
-func (s *Server) subgroup(rpc string, g *mls.Group, welcome *mls.Welcome, encrypt, externalTree bool) (*pb.CreateSubgroupResponse, error) {
-	msg, err := marshalWelcome(welcome)
+// answers with its Welcome, and with its ratchet tree if externalTree.
+func (s *Server) subgroup(rpc string, g *mls.Group, res *mls.CommitResult, encrypt, externalTree bool) (*pb.CreateSubgroupResponse, error) {
+	msg, err := marshalWelcome(res.Welcome)
 	if err != nil {
 		return nil, internalErr(rpc, err)
 	}
 	resp := &pb.CreateSubgroupResponse{Welcome: msg, EpochAuthenticator: g.EpochAuthenticator()}
 	if externalTree {
-		if resp.RatchetTree, err = g.RatchetTree(); err != nil {
-			return nil, mlsErr(rpc, err)
-		}
+		resp.RatchetTree = res.RatchetTree
 	}
 	if resp.StateId, err = s.store.add(&entry{kind: kindGroup, group: g, encrypt: encrypt}); err != nil {
 		return nil, err
