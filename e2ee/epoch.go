@@ -140,10 +140,11 @@ func (s *Session) installEpoch() error {
 		return newError("install", nil, err).at(n)
 	}
 
-	// The info goes first, so that any frame the Schedule attributes to
-	// the epoch finds it.
+	// The info goes first, so that the epoch is known by number before
+	// any frame of it opens. Every receive key of the epoch carries info
+	// too (Epoch.Value), which is how Open attributes a frame.
 	evicted := s.publish(info)
-	if err := s.ks.InstallEpoch(keyschedule.Epoch{Number: n, BaseKey: base, Self: self, Members: leaves}); err != nil {
+	if err := s.ks.InstallEpoch(keyschedule.Epoch{Number: n, BaseKey: base, Self: self, Members: leaves, Value: info}); err != nil {
 		return newError("install", nil, err).at(n)
 	}
 	prev := s.current.Swap(info)

@@ -41,6 +41,11 @@ type Epoch struct {
 	// including Self, in any order. Frames from other leaves are refused
 	// with ErrNotMember. The Schedule keeps a copy.
 	Members []uint32
+
+	// Value is the caller's own value for the epoch, returned with every
+	// frame of it (Key.Value from OpenKey), so that a caller attributes a
+	// frame to its epoch with no lookup of its own. It may be nil.
+	Value any
 }
 
 // Schedule turns MLS epochs into SFrame keys (RFC 9605 §5.2) and seals and
@@ -121,6 +126,7 @@ type epoch struct {
 	number  uint64
 	self    uint32
 	members roster
+	value   any // Epoch.Value
 
 	// Guarded by Schedule.mu.
 	floor uint64               // lowest ratchet step still held
@@ -248,6 +254,7 @@ func (s *Schedule) install(e Epoch) error {
 		number:  e.Number,
 		self:    e.Self,
 		members: members,
+		value:   e.Value,
 		chain:   []frame.BaseKey{e.BaseKey},
 		recv:    make(map[frame.KID]uint64),
 	}
