@@ -95,8 +95,7 @@ func (s *Session) open(dst, packet []byte, snd *Sender) ([]byte, error) {
 	if info == nil || len(out)-len(dst) < minLen || info.recv != nil {
 		return s.finishOpen(len(dst), out, packet[:len(packet):len(packet)], k, h, snd)
 	}
-	leaf := s.leaf(h.KID)
-	snd.Epoch, snd.Leaf, snd.Identity, snd.Counter = k.Epoch, leaf, info.identity(leaf), h.CTR
+	snd.Epoch, snd.Leaf, snd.Identity, snd.Counter = k.Epoch, k.Leaf, info.identity(k.Leaf), h.CTR
 	return out, nil
 }
 
@@ -147,7 +146,7 @@ func (s *Session) finishOpen(n int, out, packet []byte, k *keyschedule.Key, h fr
 		clear(out[n:])
 		return nil, s.openError(h, keyschedule.ErrUnknownEpoch)
 	}
-	leaf := s.leaf(h.KID)
+	leaf := k.Leaf
 	sender := Sender{Epoch: k.Epoch, Leaf: leaf, Identity: info.identity(leaf), Counter: h.CTR}
 	// The framing again (open has checked it).
 	codec, start, end := Codec(packet[0]), 2, 2+int(packet[1])
@@ -179,11 +178,6 @@ func framing(packet []byte) (c Codec, start, end int, err error) {
 	}
 	end = len(p.Metadata)
 	return p.Codec, end - len(p.Clear), end, nil
-}
-
-// leaf returns the sender's leaf from its KID (RFC 9605 §5.2).
-func (s *Session) leaf(kid frame.KID) uint32 {
-	return uint32(uint64(kid) >> (s.layout.EpochBits & 63) & s.leafMask)
 }
 
 // senderError returns an error of op about a frame or batch of snd.

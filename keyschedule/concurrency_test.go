@@ -243,7 +243,7 @@ func TestOpenKeyValue(t *testing.T) {
 			if err != nil || string(out) != "frame" || h.CTR != uint64(i) {
 				t.Fatalf("epoch %d frame %d: %q, %+v, %v", n, i, out, h, err)
 			}
-			if k.Epoch != n || k.Step != 0 || k.Value != value {
+			if k.Epoch != n || k.Step != 0 || k.Leaf != 1 || k.Value != value {
 				t.Fatalf("epoch %d frame %d: key %+v, want value %v", n, i, k, value)
 			}
 			checked++

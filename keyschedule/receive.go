@@ -59,8 +59,7 @@ func (s *Schedule) openSource(dst, metadata, ciphertext []byte, src *Source) ([]
 			return nil, err
 		}
 	}
-	p := s.layout.parts(h.KID)
-	src.Epoch, src.Leaf, src.Context, src.Step, src.Header = k.Epoch, p.Leaf, p.Context, k.Step, h
+	src.Epoch, src.Leaf, src.Context, src.Step, src.Header = k.Epoch, k.Leaf, s.layout.parts(h.KID).Context, k.Step, h
 	return out, nil
 }
 
@@ -81,12 +80,13 @@ func (s *Schedule) OpenEpoch(dst, metadata, ciphertext []byte) ([]byte, uint64, 
 
 // Key is what the Schedule attaches to each receive key (a frame.Context
 // key value, see frame.Context.AddReceiveKeysWithValues): the epoch and
-// ratchet step the key was derived for and the caller's value of that
-// epoch (Epoch.Value). Keys are shared and never change; do not modify
-// one.
+// ratchet step the key was derived for, the sender's leaf, and the
+// caller's value of that epoch (Epoch.Value). A Key never changes; do not
+// modify one.
 type Key struct {
 	Epoch uint64
 	Step  uint64
+	Leaf  uint32
 	Value any
 }
 
@@ -214,10 +214,11 @@ func (s *Schedule) installReceiveKey(kid frame.KID) error {
 			}
 		}
 	}
-	k := &Key{Epoch: ep.number, Step: step, Value: ep.value}
+	keys := make([]Key, len(kids))
 	values := make([]any, len(kids))
-	for i := range values {
-		values[i] = k
+	for i, kid := range kids {
+		keys[i] = Key{Epoch: ep.number, Step: step, Leaf: s.layout.parts(kid).Leaf, Value: ep.value}
+		values[i] = &keys[i]
 	}
 	if err := s.ctx.AddReceiveKeysWithValues(base, kids, values); err != nil {
 		return newError("open", nil, "").at(ep.number).from(p.Leaf).wrap(err)
