@@ -59,8 +59,8 @@ func (s *Session) Open(dst, packet []byte) (out []byte, snd Sender, err error) {
 // frame's clear byte. Everything else goes to openFull, openRetry or
 // finishOpen, in tail calls: with no call but the frame.Context's that
 // needs open's values afterwards, open spills only what that call does.
-// The frame's key names its epoch and carries the epoch's epochInfo
-// (keyschedule.Key), so attributing a frame needs no lookup, and
+// The frame's key names its epoch and sender and carries the sender's
+// peer (keyschedule.Key), so attributing a frame needs no lookup, and
 // Schedule.OpenKey is inlined: open calls frame.Context.OpenWithValue
 // directly. TestOpenShortcut checks that the two paths agree.
 func (s *Session) open(dst, packet []byte, snd *Sender) ([]byte, error) {
@@ -91,11 +91,11 @@ func (s *Session) open(dst, packet []byte, snd *Sender) ([]byte, error) {
 	if k == nil {
 		return s.openRetry(len(dst), pre, out, packet, end, h, err, snd)
 	}
-	info, _ := k.Value.(*epochInfo)
-	if info == nil || len(out)-len(dst) < minLen || info.recv != nil {
+	p, _ := k.Value.(*peer)
+	if p == nil || p.auth || len(out)-len(dst) < minLen {
 		return s.finishOpen(len(dst), out, packet[:len(packet):len(packet)], k, h, snd)
 	}
-	snd.Epoch, snd.Leaf, snd.Identity, snd.Counter = k.Epoch, k.Leaf, info.identity(k.Leaf), h.CTR
+	snd.Epoch, snd.Leaf, snd.Identity, snd.Counter = k.Epoch, k.Leaf, p.identity, h.CTR
 	return out, nil
 }
 
@@ -139,15 +139,15 @@ func (s *Session) openRetry(n int, pre, out, packet []byte, end int, h frame.Hea
 // the n bytes that were in dst, under the key k. It checks the frame's
 // clear part and records the frame for its tag batch.
 func (s *Session) finishOpen(n int, out, packet []byte, k *keyschedule.Key, h frame.Header, snd *Sender) ([]byte, error) {
-	info, _ := k.Value.(*epochInfo)
-	if info == nil {
-		// Every key of the Session's epochs carries its epochInfo; a
+	p, _ := k.Value.(*peer)
+	if p == nil {
+		// Every key of the Session's epochs carries its sender's peer; a
 		// frame not attributed to one is never released.
 		clear(out[n:])
 		return nil, s.openError(h, keyschedule.ErrUnknownEpoch)
 	}
 	leaf := k.Leaf
-	sender := Sender{Epoch: k.Epoch, Leaf: leaf, Identity: info.identity(leaf), Counter: h.CTR}
+	sender := Sender{Epoch: k.Epoch, Leaf: leaf, Identity: p.identity, Counter: h.CTR}
 	// The framing again (open has checked it).
 	codec, start, end := Codec(packet[0]), 2, 2+int(packet[1])
 	var err error
@@ -161,8 +161,8 @@ func (s *Session) finishOpen(n int, out, packet []byte, k *keyschedule.Key, h fr
 		clear(out[n:])
 		return nil, senderError("open", sender, nil, err)
 	}
-	if info.recv != nil {
-		s.recordReceived(info, leaf, h, packet)
+	if p.auth {
+		s.recordReceived(p.info, leaf, h, packet)
 	}
 	*snd = sender
 	return out, nil

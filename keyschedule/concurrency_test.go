@@ -214,21 +214,24 @@ func TestKeylessFrameRefused(t *testing.T) {
 }
 
 // TestOpenKeyValue checks that OpenKey and FinishOpen return the Key of the
-// key that opened a frame, with the caller's Epoch.Value: OpenKey leaves
-// the first frame of a KID to FinishOpen, which derives the key, and
-// finishes the later ones itself. An epoch installed without a value has
-// keys with a nil Value.
+// key that opened a frame, with the caller's value for its sender
+// (Epoch.Values): OpenKey leaves the first frame of a KID to FinishOpen,
+// which derives the key, and finishes the later ones itself. An epoch
+// installed without values has keys with a nil Value, and values that do
+// not match the members are refused.
 func TestOpenKeyValue(t *testing.T) {
 	snd, rcv := newTestSchedule(t, Config{}), newTestSchedule(t, Config{})
 	type tag struct{ n uint64 }
 	checked := 0
 	for _, n := range []uint64{1, 2, 3} {
 		var value any
+		var values []any
 		if n != 3 {
 			value = &tag{n}
+			values = []any{&tag{0}, value} // the members' values: leaves 0 and 1
 		}
 		install(t, snd, n, 1, 0, 1)
-		if err := rcv.InstallEpoch(Epoch{Number: n, BaseKey: testBase(rcv.Suite(), n), Self: 0, Members: []uint32{0, 1}, Value: value}); err != nil {
+		if err := rcv.InstallEpoch(Epoch{Number: n, BaseKey: testBase(rcv.Suite(), n), Self: 0, Members: []uint32{0, 1}, Values: values}); err != nil {
 			t.Fatal(err)
 		}
 		for i := range 3 {
@@ -258,6 +261,10 @@ func TestOpenKeyValue(t *testing.T) {
 	}
 	if _, _, k, err := rcv.FinishOpen(nil, out, nil, ct, h, err); k != nil || !errors.Is(err, frame.ErrReplay) {
 		t.Fatalf("replay: FinishOpen returned key %+v, %v", k, err)
+	}
+	err = rcv.InstallEpoch(Epoch{Number: 4, BaseKey: testBase(rcv.Suite(), 4), Self: 0, Members: []uint32{0, 1}, Values: []any{nil}})
+	if !errors.Is(err, ErrInvalidEpoch) {
+		t.Fatalf("one value for two members: %v", err)
 	}
 	if checked != 9 {
 		t.Fatalf("%d frames checked, want 9", checked)

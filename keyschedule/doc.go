@@ -54,7 +54,7 @@
 //     2^S fails with ErrLeafOutOfRange.
 //   - Receive keys are derived lazily, on a sender's first frame. Each
 //     carries its epoch and ratchet step as its value in the
-//     frame.Context (a Key, with the caller's Epoch.Value), so the
+//     frame.Context (a Key, with the caller's Epoch.Values), so the
 //     steady-state Open is frame.Context's Open plus a type assertion,
 //     and a frame is attributed to exactly the key that authenticated it.
 //     OpenKey is that step alone, small enough to be inlined, for a

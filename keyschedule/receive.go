@@ -81,8 +81,8 @@ func (s *Schedule) OpenEpoch(dst, metadata, ciphertext []byte) ([]byte, uint64, 
 // Key is what the Schedule attaches to each receive key (a frame.Context
 // key value, see frame.Context.AddReceiveKeysWithValues): the epoch and
 // ratchet step the key was derived for, the sender's leaf, and the
-// caller's value of that epoch (Epoch.Value). A Key never changes; do not
-// modify one.
+// caller's value for that sender in that epoch (Epoch.Values). A Key
+// never changes; do not modify one.
 type Key struct {
 	Epoch uint64
 	Step  uint64
@@ -217,7 +217,8 @@ func (s *Schedule) installReceiveKey(kid frame.KID) error {
 	keys := make([]Key, len(kids))
 	values := make([]any, len(kids))
 	for i, kid := range kids {
-		keys[i] = Key{Epoch: ep.number, Step: step, Leaf: s.layout.parts(kid).Leaf, Value: ep.value}
+		leaf := s.layout.parts(kid).Leaf
+		keys[i] = Key{Epoch: ep.number, Step: step, Leaf: leaf, Value: ep.values[leaf]}
 		values[i] = &keys[i]
 	}
 	if err := s.ctx.AddReceiveKeysWithValues(base, kids, values); err != nil {

@@ -42,10 +42,11 @@ type Epoch struct {
 	// with ErrNotMember. The Schedule keeps a copy.
 	Members []uint32
 
-	// Value is the caller's own value for the epoch, returned with every
-	// frame of it (Key.Value from OpenKey), so that a caller attributes a
-	// frame to its epoch with no lookup of its own. It may be nil.
-	Value any
+	// Values, if not nil, are the caller's own values for the members:
+	// Values[i] is returned with every frame of Members[i] (Key.Value from
+	// OpenKey), so that a caller attributes a frame to its sender with no
+	// lookup of its own. It must be as long as Members.
+	Values []any
 }
 
 // Schedule turns MLS epochs into SFrame keys (RFC 9605 §5.2) and seals and
@@ -126,7 +127,7 @@ type epoch struct {
 	number  uint64
 	self    uint32
 	members roster
-	value   any // Epoch.Value
+	values  map[uint32]any // Epoch.Values by leaf; nil without them
 
 	// Guarded by Schedule.mu.
 	floor uint64               // lowest ratchet step still held
@@ -246,6 +247,17 @@ func (s *Schedule) install(e Epoch) error {
 			return err
 		}
 	}
+	var values map[uint32]any
+	if e.Values != nil {
+		if len(e.Values) != len(e.Members) {
+			return newError("install", ErrInvalidEpoch,
+				fmt.Sprintf("%d values for %d members", len(e.Values), len(e.Members))).at(e.Number)
+		}
+		values = make(map[uint32]any, len(e.Members))
+		for i, l := range e.Members {
+			values[l] = e.Values[i]
+		}
+	}
 	members := newRoster(e.Members)
 	if !members.has(e.Self) {
 		return newError("install", ErrInvalidEpoch, "the members do not include this member's own leaf").at(e.Number).from(e.Self)
@@ -254,7 +266,7 @@ func (s *Schedule) install(e Epoch) error {
 		number:  e.Number,
 		self:    e.Self,
 		members: members,
-		value:   e.Value,
+		values:  values,
 		chain:   []frame.BaseKey{e.BaseKey},
 		recv:    make(map[frame.KID]uint64),
 	}
