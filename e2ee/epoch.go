@@ -36,6 +36,15 @@ type epochInfo struct {
 	dropped atomic.Bool
 }
 
+// peer is a member of an epoch as Open finds it: the value of the
+// member's receive keys (keyschedule.Key.Value), so that attributing a
+// frame to its sender takes no lookup.
+type peer struct {
+	info     *epochInfo
+	identity []byte // info.members[leaf].identity
+	auth     bool   // info.recv != nil: its frames are recorded for their tag batches
+}
+
 type memberInfo struct {
 	present  bool
 	identity []byte
@@ -140,10 +149,16 @@ func (s *Session) installEpoch() error {
 		return newError("install", nil, err).at(n)
 	}
 
-	// The info goes first, so that any frame the Schedule attributes to
-	// the epoch finds it.
+	// Every receive key of the epoch carries its sender's peer
+	// (Epoch.Values), which is how Open attributes a frame.
+	peers := make([]any, len(leaves))
+	for i, leaf := range leaves {
+		peers[i] = &peer{info: info, identity: info.members[leaf].identity, auth: info.recv != nil}
+	}
+	// The info goes first, so that the epoch is known by number before
+	// any frame of it opens.
 	evicted := s.publish(info)
-	if err := s.ks.InstallEpoch(keyschedule.Epoch{Number: n, BaseKey: base, Self: self, Members: leaves}); err != nil {
+	if err := s.ks.InstallEpoch(keyschedule.Epoch{Number: n, BaseKey: base, Self: self, Members: leaves, Values: peers}); err != nil {
 		return newError("install", nil, err).at(n)
 	}
 	prev := s.current.Swap(info)

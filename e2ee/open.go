@@ -56,11 +56,13 @@ func (s *Session) Open(dst, packet []byte) (out []byte, snd Sender, err error) {
 //
 // It is written for the common frames in the steady state: Opus frames
 // and VP8 inter frames without SenderAuth, with room in dst for a VP8
-// frame's clear byte. Everything else goes to openFull or finishOpen, in
-// tail calls: with no call but OpenEpoch's that needs open's values
-// afterwards, open spills only the six that OpenEpoch's call does, where
-// it spilled all its arguments before (which cost about 2 ns of a
-// 160-byte frame's 74). TestOpenShortcut checks that the two paths agree.
+// frame's clear byte. Everything else goes to openFull, openRetry or
+// finishOpen, in tail calls: with no call but the frame.Context's that
+// needs open's values afterwards, open spills only what that call does.
+// The frame's key names its epoch and sender and carries the sender's
+// peer (keyschedule.Key), so attributing a frame needs no lookup, and
+// Schedule.OpenKey is inlined: open calls frame.Context.OpenWithValue
+// directly. TestOpenShortcut checks that the two paths agree.
 func (s *Session) open(dst, packet []byte, snd *Sender) ([]byte, error) {
 	if s.state.Load() == stateClosed || s.nextDrop.Load() != 0 || len(packet) < 4 {
 		return s.openFull(dst, packet, snd)
@@ -69,7 +71,7 @@ func (s *Session) open(dst, packet []byte, snd *Sender) ([]byte, error) {
 	// SFrame metadata is packet[:end], the clear part packet[2:end]. For
 	// them the clear part settles checkFrame but for the frame's length,
 	// known once it is open (frameMinLen).
-	out := dst
+	pre := dst
 	var end, minLen int
 	switch {
 	case packet[0] == byte(CodecOpus) && packet[1] == 0:
@@ -79,22 +81,21 @@ func (s *Session) open(dst, packet []byte, snd *Sender) ([]byte, error) {
 		// the byte again); the frame starts with framePrefix(clear), the
 		// clear byte.
 		end, minLen = 2+vp8InterClearLen, CodecVP8.frameMinLen(packet[2:3])
-		out = dst[:len(dst)+1]
-		out[len(dst)] = packet[2]
+		pre = dst[:len(dst)+1]
+		pre[len(dst)] = packet[2]
 	}
 	if minLen == 0 {
 		return s.openFull(dst, packet, snd)
 	}
-	out, epoch, h, err := s.ks.OpenEpoch(out, packet[:end:end], packet[end:])
-	if err != nil {
-		return nil, s.openError(h, err)
+	out, h, k, err := s.ks.OpenKey(pre, packet[:end:end], packet[end:])
+	if k == nil {
+		return s.openRetry(len(dst), pre, out, packet, end, h, err, snd)
 	}
-	info := s.current.Load()
-	if info == nil || info.number != epoch || len(out)-len(dst) < minLen || info.recv != nil {
-		return s.finishOpen(len(dst), out, packet[:len(packet):len(packet)], epoch, h, s.info(epoch), snd)
+	p, _ := k.Value.(*peer)
+	if p == nil || p.auth || len(out)-len(dst) < minLen {
+		return s.finishOpen(len(dst), out, packet[:len(packet):len(packet)], k, h, snd)
 	}
-	leaf := s.leaf(h.KID)
-	snd.Epoch, snd.Leaf, snd.Identity, snd.Counter = epoch, leaf, info.identity(leaf), h.CTR
+	snd.Epoch, snd.Leaf, snd.Identity, snd.Counter = k.Epoch, k.Leaf, p.identity, h.CTR
 	return out, nil
 }
 
@@ -110,28 +111,43 @@ func (s *Session) openFull(dst, packet []byte, snd *Sender) ([]byte, error) {
 	if err != nil {
 		return nil, openPacketError(packet, err)
 	}
-	out := append(dst, codec.framePrefix(packet[start:end:end])...)
-	out, epoch, h, err := s.ks.OpenEpoch(out, packet[:end:end], packet[end:])
+	pre := append(dst, codec.framePrefix(packet[start:end:end])...)
+	out, h, k, err := s.ks.OpenKey(pre, packet[:end:end], packet[end:])
+	if k == nil {
+		return s.openRetry(len(dst), pre, out, packet, end, h, err, snd)
+	}
+	return s.finishOpen(len(dst), out, packet, k, h, snd)
+}
+
+// openRetry is the end of open and openFull for a frame that
+// Schedule.OpenKey did not finish (see Schedule.FinishOpen): the first
+// frame under its KID, or an error. pre is what OpenKey appended to, the
+// n bytes of dst and the frame's prefix; out, h and err are OpenKey's
+// results, and packet[:end] the SFrame metadata.
+//
+//go:noinline
+func (s *Session) openRetry(n int, pre, out, packet []byte, end int, h frame.Header, err error, snd *Sender) ([]byte, error) {
+	out, h, k, err := s.ks.FinishOpen(pre, out, packet[:end:end], packet[end:], h, err)
 	if err != nil {
 		return nil, s.openError(h, err)
 	}
-	return s.finishOpen(len(dst), out, packet, epoch, h, s.info(epoch), snd)
+	return s.finishOpen(n, out, packet, k, h, snd)
 }
 
 // finishOpen is the end of open and openFull for the frames open's fast
 // path leaves to it: out holds the frame that packet decrypted to, after
-// the n bytes that were in dst, and epoch's info is info (nil if it is
-// gone). It checks the frame's clear part and records the frame for its
-// tag batch.
-func (s *Session) finishOpen(n int, out, packet []byte, epoch uint64, h frame.Header, info *epochInfo, snd *Sender) ([]byte, error) {
-	if info == nil {
-		// Its slot was taken by an epoch 2^E newer while the frame was
-		// opened.
+// the n bytes that were in dst, under the key k. It checks the frame's
+// clear part and records the frame for its tag batch.
+func (s *Session) finishOpen(n int, out, packet []byte, k *keyschedule.Key, h frame.Header, snd *Sender) ([]byte, error) {
+	p, _ := k.Value.(*peer)
+	if p == nil {
+		// Every key of the Session's epochs carries its sender's peer; a
+		// frame not attributed to one is never released.
 		clear(out[n:])
 		return nil, s.openError(h, keyschedule.ErrUnknownEpoch)
 	}
-	leaf := s.leaf(h.KID)
-	sender := Sender{Epoch: epoch, Leaf: leaf, Identity: info.identity(leaf), Counter: h.CTR}
+	leaf := k.Leaf
+	sender := Sender{Epoch: k.Epoch, Leaf: leaf, Identity: p.identity, Counter: h.CTR}
 	// The framing again (open has checked it).
 	codec, start, end := Codec(packet[0]), 2, 2+int(packet[1])
 	var err error
@@ -145,8 +161,8 @@ func (s *Session) finishOpen(n int, out, packet []byte, epoch uint64, h frame.He
 		clear(out[n:])
 		return nil, senderError("open", sender, nil, err)
 	}
-	if info.recv != nil {
-		s.recordReceived(info, leaf, h, packet)
+	if p.auth {
+		s.recordReceived(p.info, leaf, h, packet)
 	}
 	*snd = sender
 	return out, nil
@@ -162,11 +178,6 @@ func framing(packet []byte) (c Codec, start, end int, err error) {
 	}
 	end = len(p.Metadata)
 	return p.Codec, end - len(p.Clear), end, nil
-}
-
-// leaf returns the sender's leaf from its KID (RFC 9605 §5.2).
-func (s *Session) leaf(kid frame.KID) uint32 {
-	return uint32(uint64(kid) >> (s.layout.EpochBits & 63) & s.leafMask)
 }
 
 // senderError returns an error of op about a frame or batch of snd.

@@ -38,15 +38,26 @@ func (s *Session) Seal(dst, frame []byte, codec Codec) ([]byte, error) {
 			return nil, s.sealError(err)
 		}
 	}
-	out, err := s.ks.Seal(prefix, 0, prefix[len(dst):], payload)
+	// The send key itself in the steady state, the Schedule otherwise
+	// (no send key, or a key gone or exhausted: it has sealed nothing).
+	var out []byte
+	err := errNoSendKey
+	if k := s.ks.SendKey(); k != nil {
+		out, err = k.Seal(prefix, prefix[len(dst):], payload)
+	}
 	if err != nil {
-		return nil, s.sealError(err)
+		if out, err = s.ks.Seal(prefix, 0, prefix[len(dst):], payload); err != nil {
+			return nil, s.sealError(err)
+		}
 	}
 	if s.send != nil {
 		s.recordSent(out[len(dst):], len(prefix)-len(dst))
 	}
 	return out, nil
 }
+
+// errNoSendKey stands for the error of a Schedule without a send key.
+var errNoSendKey = errors.New("no send key")
 
 // sealError wraps an error of the codec policy or of the Schedule with the
 // epoch and this member's leaf.

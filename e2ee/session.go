@@ -30,8 +30,6 @@ type Session struct {
 	ks     *keyschedule.Schedule
 	layout keyschedule.Layout
 	mask   uint64 // 2^E - 1: the epoch bits of a KID
-	// leafMask is 2^S - 1: the leaf bits of a KID, above the epoch bits.
-	leafMask uint64
 
 	state   atomic.Int32
 	current atomic.Pointer[epochInfo] // the epoch this member sends in
@@ -114,7 +112,7 @@ func newIdleSession(cfg Config, g group) (*Session, error) {
 		return nil, newError("new session", ErrInvalidConfig, err)
 	}
 	l := ks.Layout()
-	s := &Session{set: set, ks: ks, layout: l, mask: 1<<l.EpochBits - 1, leafMask: 1<<l.LeafBits - 1, g: g}
+	s := &Session{set: set, ks: ks, layout: l, mask: 1<<l.EpochBits - 1, g: g}
 	s.infos.Store(&infoTable{slots: make([]*epochInfo, 1<<l.EpochBits)})
 	if set.auth != nil {
 		if s.sigFormat, err = sigFormatOf(g.CipherSuite()); err != nil {

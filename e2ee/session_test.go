@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sealroom/sealroom/frame"
 	"github.com/sealroom/sealroom/keyschedule"
 	"github.com/sealroom/sealroom/mls"
 )
@@ -615,5 +616,26 @@ func TestStrings(t *testing.T) {
 	c := newCall(t, Config{}, "alice")
 	if got := fmt.Sprintf("%v %#v", c.members[0].s, c.members[0].s); got != "e2ee.Session(member, epoch 0, AES_256_GCM_SHA512_128) e2ee.Session(member, epoch 0, AES_256_GCM_SHA512_128)" {
 		t.Errorf("%s", got)
+	}
+}
+
+// TestSealKeyExhausted checks Seal's way past the send key: once the
+// key's counters run out, the key refuses and so does the Schedule, with
+// frame.ErrCounterExhausted and the epoch and sender in the error; the
+// frames sealed before open.
+func TestSealKeyExhausted(t *testing.T) {
+	c := newTestCall(t, Config{Schedule: keyschedule.Config{Frame: frame.Config{MaxCounter: 2}}}, "alice", "bob")
+	alice, bob := c.member("alice").s, c.member("bob").s
+	for ctr := range uint64(3) {
+		pkt := c.seal("alice", CodecOpus, []byte("opus"))
+		out, snd, err := bob.Open(nil, pkt)
+		if err != nil || string(out) != "opus" || snd.Leaf != alice.Leaf() || snd.Counter != ctr {
+			t.Fatalf("frame %d: %q, %+v, %v", ctr, out, snd, err)
+		}
+	}
+	_, err := alice.Seal(nil, []byte("opus"), CodecOpus)
+	want := fmt.Sprintf("epoch %d leaf %d", alice.Epoch(), alice.Leaf())
+	if !errors.Is(err, frame.ErrCounterExhausted) || !strings.Contains(err.Error(), want) {
+		t.Fatalf("exhausted send key: %v, want frame.ErrCounterExhausted naming %q", err, want)
 	}
 }

@@ -212,3 +212,61 @@ func TestKeylessFrameRefused(t *testing.T) {
 		t.Fatalf("OpenEpoch: %q, %v, left %q", out, err, dst[:6])
 	}
 }
+
+// TestOpenKeyValue checks that OpenKey and FinishOpen return the Key of the
+// key that opened a frame, with the caller's value for its sender
+// (Epoch.Values): OpenKey leaves the first frame of a KID to FinishOpen,
+// which derives the key, and finishes the later ones itself. An epoch
+// installed without values has keys with a nil Value, and values that do
+// not match the members are refused.
+func TestOpenKeyValue(t *testing.T) {
+	snd, rcv := newTestSchedule(t, Config{}), newTestSchedule(t, Config{})
+	type tag struct{ n uint64 }
+	checked := 0
+	for _, n := range []uint64{1, 2, 3} {
+		var value any
+		var values []any
+		if n != 3 {
+			value = &tag{n}
+			values = []any{&tag{0}, value} // the members' values: leaves 0 and 1
+		}
+		install(t, snd, n, 1, 0, 1)
+		if err := rcv.InstallEpoch(Epoch{Number: n, BaseKey: testBase(rcv.Suite(), n), Self: 0, Members: []uint32{0, 1}, Values: values}); err != nil {
+			t.Fatal(err)
+		}
+		for i := range 3 {
+			ct := mustSeal(t, snd, 0, nil, []byte("frame"))
+			out, h, k, err := rcv.OpenKey(nil, nil, ct)
+			if (k == nil) != (i == 0) {
+				t.Fatalf("epoch %d frame %d: OpenKey returned key %+v, %v", n, i, k, err)
+			}
+			if k == nil {
+				out, h, k, err = rcv.FinishOpen(nil, out, nil, ct, h, err)
+			}
+			if err != nil || string(out) != "frame" || h.CTR != uint64(i) {
+				t.Fatalf("epoch %d frame %d: %q, %+v, %v", n, i, out, h, err)
+			}
+			if k.Epoch != n || k.Step != 0 || k.Leaf != 1 || k.Value != value {
+				t.Fatalf("epoch %d frame %d: key %+v, want value %v", n, i, k, value)
+			}
+			checked++
+		}
+	}
+	// A replayed frame: OpenKey returns no key, FinishOpen the error.
+	ct := mustSeal(t, snd, 0, nil, []byte("again"))
+	mustOpen(t, rcv, nil, ct)
+	out, h, k, err := rcv.OpenKey(nil, nil, ct)
+	if k != nil || err == nil {
+		t.Fatalf("replay: OpenKey returned key %+v, %v", k, err)
+	}
+	if _, _, k, err := rcv.FinishOpen(nil, out, nil, ct, h, err); k != nil || !errors.Is(err, frame.ErrReplay) {
+		t.Fatalf("replay: FinishOpen returned key %+v, %v", k, err)
+	}
+	err = rcv.InstallEpoch(Epoch{Number: 4, BaseKey: testBase(rcv.Suite(), 4), Self: 0, Members: []uint32{0, 1}, Values: []any{nil}})
+	if !errors.Is(err, ErrInvalidEpoch) {
+		t.Fatalf("one value for two members: %v", err)
+	}
+	if checked != 9 {
+		t.Fatalf("%d frames checked, want 9", checked)
+	}
+}

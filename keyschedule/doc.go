@@ -54,9 +54,13 @@
 //     2^S fails with ErrLeafOutOfRange.
 //   - Receive keys are derived lazily, on a sender's first frame. Each
 //     carries its epoch and ratchet step as its value in the
-//     frame.Context, so the steady-state Open is frame.Context's Open
-//     plus a type assertion, and a frame is attributed to exactly the key
-//     that authenticated it.
+//     frame.Context (a Key, with the caller's Epoch.Values), so the
+//     steady-state Open is frame.Context's Open plus a type assertion,
+//     and a frame is attributed to exactly the key that authenticated it.
+//     OpenKey is that step alone, small enough to be inlined, for a
+//     caller on the hot path (the e2ee Session); FinishOpen does the rest.
+//     Likewise SendKey hands such a caller the frame.SendKey that Seal
+//     uses for context 0, so that it seals with no layer in between.
 //   - The §5.1 ratchet is optional (Layout.RatchetBits) and uses part of
 //     §5.2's context field; see Schedule.Ratchet for the layout and what
 //     it protects.

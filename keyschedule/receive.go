@@ -52,16 +52,14 @@ func (s *Schedule) Open(dst, metadata, ciphertext []byte) (out []byte, src Sourc
 
 // openSource is Open writing the Source to *src.
 func (s *Schedule) openSource(dst, metadata, ciphertext []byte, src *Source) ([]byte, error) {
-	out, h, v, err := s.ctx.OpenWithValue(dst, metadata, ciphertext)
-	k, ok := v.(*recvKey) // a value comes only with a frame
-	if !ok {
-		if out, h, k, err = s.openSlow(dst, out, metadata, ciphertext, h, err); err != nil {
+	out, h, k, err := s.OpenKey(dst, metadata, ciphertext)
+	if k == nil {
+		if out, h, k, err = s.FinishOpen(dst, out, metadata, ciphertext, h, err); err != nil {
 			*src = Source{Header: h}
 			return nil, err
 		}
 	}
-	p := s.layout.parts(h.KID)
-	src.Epoch, src.Leaf, src.Context, src.Step, src.Header = k.epoch, p.Leaf, p.Context, k.step, h
+	src.Epoch, src.Leaf, src.Context, src.Step, src.Header = k.Epoch, k.Leaf, s.layout.parts(h.KID).Context, k.Step, h
 	return out, nil
 }
 
@@ -71,28 +69,48 @@ func (s *Schedule) openSource(dst, metadata, ciphertext []byte, src *Source) ([]
 // in registers, which saves copying a Source through memory on every
 // frame. On error the header is returned as Open returns it in the Source.
 func (s *Schedule) OpenEpoch(dst, metadata, ciphertext []byte) ([]byte, uint64, frame.Header, error) {
+	out, h, k, err := s.OpenKey(dst, metadata, ciphertext)
+	if k == nil {
+		if out, h, k, err = s.FinishOpen(dst, out, metadata, ciphertext, h, err); err != nil {
+			return nil, 0, h, err
+		}
+	}
+	return out, k.Epoch, h, nil
+}
+
+// Key is what the Schedule attaches to each receive key (a frame.Context
+// key value, see frame.Context.AddReceiveKeysWithValues): the epoch and
+// ratchet step the key was derived for, the sender's leaf, and the
+// caller's value for that sender in that epoch (Epoch.Values). A Key
+// never changes; do not modify one.
+type Key struct {
+	Epoch uint64
+	Step  uint64
+	Leaf  uint32
+	Value any
+}
+
+// OpenKey is the steady-state part of Open, for a caller on the hot path
+// that attributes frames itself: frame.Context.OpenWithValue on the
+// Schedule's keys, returning the Key of the key that opened the frame.
+// It is small enough to be inlined, which saves a call layer per frame.
+//
+// A nil Key means OpenKey did not finish: the first frame under a KID
+// (whose key is derived on demand) and every error. The caller then
+// passes all of OpenKey's results to FinishOpen, which returns what Open
+// would have; out, h and err alone are not Open's results.
+func (s *Schedule) OpenKey(dst, metadata, ciphertext []byte) (out []byte, h frame.Header, k *Key, err error) {
 	out, h, v, err := s.ctx.OpenWithValue(dst, metadata, ciphertext)
-	if k, ok := v.(*recvKey); ok {
-		return out, k.epoch, h, nil
-	}
-	out, h, k, err := s.openSlow(dst, out, metadata, ciphertext, h, err)
-	if err != nil {
-		return nil, 0, h, err
-	}
-	return out, k.epoch, h, nil
+	k, _ = v.(*Key) // a value comes only with a frame
+	return out, h, k, err
 }
 
-// recvKey is the value attached to every receive key in the
-// frame.Context: the epoch and ratchet step the key was derived for.
-type recvKey struct {
-	epoch uint64
-	step  uint64
-}
-
-// openSlow handles a frame that frame.Context.Open refused: an unknown
+// FinishOpen finishes an OpenKey that returned a nil Key, given the same
+// dst, metadata and ciphertext and OpenKey's out, h and err: an unknown
 // KID gets its key derived and the frame is opened again; other errors
-// are wrapped. out is what Open returned.
-func (s *Schedule) openSlow(dst, out, metadata, ciphertext []byte, h frame.Header, err error) ([]byte, frame.Header, *recvKey, error) {
+// are wrapped as Open wraps them. On error the header is returned as Open
+// returns it in the Source.
+func (s *Schedule) FinishOpen(dst, out, metadata, ciphertext []byte, h frame.Header, err error) ([]byte, frame.Header, *Key, error) {
 	if err == nil {
 		return nil, h, nil, s.refuseKeyless(dst, out, h)
 	}
@@ -102,19 +120,18 @@ func (s *Schedule) openSlow(dst, out, metadata, ciphertext []byte, h frame.Heade
 	if err := s.installReceiveKey(h.KID); err != nil {
 		return nil, h, nil, err
 	}
-	out, h, v, err := s.ctx.OpenWithValue(dst, metadata, ciphertext)
+	out, h, k, err := s.OpenKey(dst, metadata, ciphertext)
 	if err != nil {
 		return nil, h, nil, s.openError(h, err)
 	}
-	k, ok := v.(*recvKey)
-	if !ok {
+	if k == nil {
 		return nil, h, nil, s.refuseKeyless(dst, out, h)
 	}
 	return out, h, k, nil
 }
 
 // refuseKeyless erases the plaintext of a frame opened by a key without
-// a recvKey, and refuses it. Every receive key the Schedule adds has one,
+// a Key, and refuses it. Every receive key the Schedule adds has one,
 // so this cannot happen; it is here so that an unattributed frame could
 // never be released.
 func (s *Schedule) refuseKeyless(dst, out []byte, h frame.Header) error {
@@ -197,10 +214,12 @@ func (s *Schedule) installReceiveKey(kid frame.KID) error {
 			}
 		}
 	}
-	k := &recvKey{epoch: ep.number, step: step}
+	keys := make([]Key, len(kids))
 	values := make([]any, len(kids))
-	for i := range values {
-		values[i] = k
+	for i, kid := range kids {
+		leaf := s.layout.parts(kid).Leaf
+		keys[i] = Key{Epoch: ep.number, Step: step, Leaf: leaf, Value: ep.values[leaf]}
+		values[i] = &keys[i]
 	}
 	if err := s.ctx.AddReceiveKeysWithValues(base, kids, values); err != nil {
 		return newError("open", nil, "").at(ep.number).from(p.Leaf).wrap(err)

@@ -41,6 +41,12 @@ type Epoch struct {
 	// including Self, in any order. Frames from other leaves are refused
 	// with ErrNotMember. The Schedule keeps a copy.
 	Members []uint32
+
+	// Values, if not nil, are the caller's own values for the members:
+	// Values[i] is returned with every frame of Members[i] (Key.Value from
+	// OpenKey), so that a caller attributes a frame to its sender with no
+	// lookup of its own. It must be as long as Members.
+	Values []any
 }
 
 // Schedule turns MLS epochs into SFrame keys (RFC 9605 §5.2) and seals and
@@ -121,6 +127,7 @@ type epoch struct {
 	number  uint64
 	self    uint32
 	members roster
+	values  map[uint32]any // Epoch.Values by leaf; nil without them
 
 	// Guarded by Schedule.mu.
 	floor uint64               // lowest ratchet step still held
@@ -240,6 +247,17 @@ func (s *Schedule) install(e Epoch) error {
 			return err
 		}
 	}
+	var values map[uint32]any
+	if e.Values != nil {
+		if len(e.Values) != len(e.Members) {
+			return newError("install", ErrInvalidEpoch,
+				fmt.Sprintf("%d values for %d members", len(e.Values), len(e.Members))).at(e.Number)
+		}
+		values = make(map[uint32]any, len(e.Members))
+		for i, l := range e.Members {
+			values[l] = e.Values[i]
+		}
+	}
 	members := newRoster(e.Members)
 	if !members.has(e.Self) {
 		return newError("install", ErrInvalidEpoch, "the members do not include this member's own leaf").at(e.Number).from(e.Self)
@@ -248,6 +266,7 @@ func (s *Schedule) install(e Epoch) error {
 		number:  e.Number,
 		self:    e.Self,
 		members: members,
+		values:  values,
 		chain:   []frame.BaseKey{e.BaseKey},
 		recv:    make(map[frame.KID]uint64),
 	}

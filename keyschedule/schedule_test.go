@@ -403,3 +403,51 @@ func TestBatchDerivation(t *testing.T) {
 		t.Fatalf("%d keys after every sender's first frame, want 5", got)
 	}
 }
+
+// TestSendKey checks SendKey: none before the first epoch and after the
+// sending epoch is dropped; the key of context 0 in the current epoch and
+// ratchet step, sharing its counter with Seal; and a key that the epoch
+// or step has left seals nothing, while Seal goes on with the new key.
+func TestSendKey(t *testing.T) {
+	cfg := Config{Layout: Layout{RatchetBits: 2, LeafBits: 4, EpochBits: 2}}
+	snd, rcv := newTestSchedule(t, cfg), newTestSchedule(t, cfg)
+	if k := snd.SendKey(); k != nil {
+		t.Fatalf("SendKey with no epoch: %v", k)
+	}
+	install(t, snd, 1, 1, 0, 1)
+	install(t, rcv, 1, 0, 0, 1)
+	opened := 0
+	seal := func(k *frame.SendKey, wantEpoch, wantStep, wantCTR uint64) {
+		t.Helper()
+		ct, err := k.Seal(nil, nil, []byte("x"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, src := mustOpen(t, rcv, nil, ct)
+		if src.Epoch != wantEpoch || src.Step != wantStep || src.Leaf != 1 || src.Header.CTR != wantCTR {
+			t.Fatalf("frame of SendKey attributed to %+v, want epoch %d step %d ctr %d", src, wantEpoch, wantStep, wantCTR)
+		}
+		opened++
+	}
+	k1 := snd.SendKey()
+	seal(k1, 1, 0, 0)
+	mustOpen(t, rcv, nil, mustSeal(t, snd, 0, nil, nil)) // counter 1, shared with Seal
+	seal(k1, 1, 0, 2)
+	mustRatchet(t, snd, 1)
+	if _, err := k1.Seal(nil, nil, nil); !errors.Is(err, frame.ErrUnknownKID) {
+		t.Fatalf("SendKey of a ratchet step left: %v", err)
+	}
+	seal(snd.SendKey(), 1, 1, 0)
+	install(t, snd, 2, 1, 0, 1)
+	install(t, rcv, 2, 0, 0, 1)
+	seal(snd.SendKey(), 2, 0, 0)
+	if err := snd.DropEpoch(2); err != nil {
+		t.Fatal(err)
+	}
+	if k := snd.SendKey(); k != nil {
+		t.Fatalf("SendKey after the sending epoch was dropped: %v", k)
+	}
+	if opened != 4 {
+		t.Fatalf("%d frames opened, want 4", opened)
+	}
+}

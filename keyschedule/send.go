@@ -34,6 +34,19 @@ func (s *Schedule) Seal(dst []byte, context uint64, metadata, plaintext []byte) 
 	return s.sealSlow(st, dst, context, metadata, plaintext, nil)
 }
 
+// SendKey returns the send key of context 0 in the sending epoch, or nil
+// if there is none, for a caller on the hot path: its Seal is Seal with
+// context 0, without this layer's call (SendKey is inlined). The key is
+// valid until the sending epoch or ratchet step changes; after that its
+// Seal fails with frame.ErrUnknownKID and seals nothing, and the caller
+// falls back to Seal, which seals with the new key.
+func (s *Schedule) SendKey() *frame.SendKey {
+	if st := s.send.Load(); st != nil {
+		return st.key
+	}
+	return nil
+}
+
 // sealSlow is Seal for all but the steady state: a context other than 0,
 // no sending epoch, or an error of the send key (err, from st.key). A send
 // key that is gone (the epoch or ratchet step changed since st was loaded)
