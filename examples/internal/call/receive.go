@@ -45,6 +45,8 @@ func (c *Client) receive() {
 	for {
 		select {
 		case in := <-c.media:
+			c.stats.arrived(in.m.Source, in.m.StreamID, in.m.Sequence)
+			c.stats.lastCapture.Store(int64(in.m.TimestampUS))
 			// Held frames go first, even before the MLS goroutine has
 			// signalled their epoch (it installs the epoch, then
 			// signals): a later frame must not be opened before them.
