@@ -32,6 +32,11 @@ type options struct {
 	Live bool
 	// Logger receives the relay's and the clients' logs; nil discards.
 	Logger *slog.Logger
+	// Loaded judges missing frames for a machine that may be too loaded
+	// to keep up (the tests, run beside other jobs): a receiver may miss
+	// more than one frame in fifty of a sender if its counters account
+	// for them (see checkReceiver). The demo itself is strict.
+	Loaded bool
 }
 
 // role is one participant of the scenario.
@@ -197,6 +202,7 @@ func (d *demo) run(ctx context.Context) (*summary, error) {
 	// arrive.
 	d.stopAt = time.Now()
 	time.Sleep(settle)
+	d.catchUp(ctx)
 	v.done(time.Now())
 	snap := d.snapshot()
 	for _, p := range d.people {
@@ -208,6 +214,29 @@ func (d *demo) run(ctx context.Context) (*summary, error) {
 		}
 	}
 	return d.summarize(snap), nil
+}
+
+// maxCatchUp bounds how long the call runs on, after settle, for a
+// receiver starved of CPU to reach the frames captured when the call
+// ended: it opens them from its backlog meanwhile.
+const maxCatchUp = 10 * time.Second
+
+// catchUp waits, at most maxCatchUp, until every client's receiving
+// goroutine has taken a frame captured after stopAt.
+func (d *demo) catchUp(ctx context.Context) {
+	deadline := time.Now().Add(maxCatchUp)
+	for time.Now().Before(deadline) && ctx.Err() == nil {
+		behind := false
+		for _, p := range d.people {
+			if p.client != nil && !p.client.Stats().LastCapture.After(d.stopAt) {
+				behind = true
+			}
+		}
+		if !behind {
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }
 
 // startLeaving reports whether p, a member, is to leave now: once.
