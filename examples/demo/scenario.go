@@ -19,7 +19,7 @@ import (
 // options configure one run of the demo call.
 type options struct {
 	// Duration is how long the call runs; the newcomer joins at 35% of it
-	// and the leaver leaves at 60%.
+	// and the leaver leaves at 60%, once the newcomer is in.
 	Duration time.Duration
 	// Grace is the Sessions' grace period for the keys of a past epoch.
 	Grace time.Duration
@@ -178,7 +178,7 @@ func (d *demo) run(ctx context.Context) (*summary, error) {
 					return nil, err
 				}
 			}
-			if p.leaveAt > 0 && p.client != nil && elapsed >= d.at(p.leaveAt) && d.startLeaving(p) {
+			if p.leaveAt > 0 && p.client != nil && elapsed >= d.at(p.leaveAt) && d.joinedBefore(p.leaveAt) && d.startLeaving(p) {
 				go func() {
 					if err := p.client.Leave(ctx); err != nil {
 						d.mu.Lock()
@@ -237,6 +237,20 @@ func (d *demo) catchUp(ctx context.Context) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// joinedBefore reports whether everyone who joins before fraction f of
+// the call is a member: a starved newcomer's join can take seconds, and
+// the leaver waits for it, so that the newcomer hears the leaver.
+func (d *demo) joinedBefore(f float64) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for _, p := range d.people {
+		if p.joinAt < f && !p.member && p.last == 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // startLeaving reports whether p, a member, is to leave now: once.
