@@ -189,7 +189,7 @@ func (d *demo) run(ctx context.Context) (*summary, error) {
 			}
 		}
 		v.draw(now)
-		if !now.Before(end) {
+		if !now.Before(end) && (d.departuresShown(now) || !now.Before(end.Add(d.opts.Duration))) {
 			break
 		}
 		select {
@@ -247,6 +247,30 @@ func (d *demo) joinedBefore(f float64) bool {
 	defer d.mu.Unlock()
 	for _, p := range d.people {
 		if p.joinAt < f && !p.member && p.last == 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// afterGrace is how long the call runs on after a leaver's grace period,
+// for the relay to send it frames it cannot open.
+const afterGrace = 300 * time.Millisecond
+
+// departuresShown reports whether every leaver has left and its grace
+// period has ended afterGrace ago, or has failed to leave: a leaver that
+// waited for a late newcomer may leave near the end of the call, and the
+// call runs on (at most its duration again) to show its departure.
+func (d *demo) departuresShown(now time.Time) bool {
+	for _, p := range d.people {
+		if p.leaveAt == 0 || p.client == nil {
+			continue
+		}
+		d.mu.Lock()
+		failed := p.leaveErr != nil
+		d.mu.Unlock()
+		dep := p.client.Stats().Departure
+		if !failed && (dep.At.IsZero() || now.Before(dep.GraceEnd.Add(afterGrace))) {
 			return false
 		}
 	}
