@@ -285,9 +285,18 @@ func (c *Client) Stats() Stats {
 		ProcessErrors: c.stats.processErrors.Load(), Reconnects: c.stats.reconnects.Load(),
 		Peers: make(map[string]PeerStats),
 	}
+	if us := c.stats.lastCapture.Load(); us != 0 {
+		s.LastCapture = time.UnixMicro(us)
+	}
 	c.stats.mu.Lock()
 	for name, p := range c.stats.peers {
 		s.Peers[name] = *p
+	}
+	for k, a := range c.stats.arrivals {
+		name := c.sourceName(k.source)
+		p := s.Peers[name]
+		p.Lost += a.lost()
+		s.Peers[name] = p
 	}
 	s.Departure = c.stats.departure
 	c.stats.mu.Unlock()

@@ -111,8 +111,10 @@ type Config struct {
 	RemoveAfter time.Duration
 	// HoldFor and HoldFrames bound the frames kept while their epoch is
 	// not installed yet (e2ee.ErrUnknownEpoch): kept at most HoldFor
-	// (default 1 s), at most HoldFrames of them (default 512); each is
-	// opened again once a commit has been processed.
+	// (default 3 s), at most HoldFrames of them (default 1024); each is
+	// opened again once a commit has been processed. A client starved of
+	// CPU can take over a second to process a Welcome or a commit, the
+	// frames of the new epoch arriving meanwhile.
 	HoldFor    time.Duration
 	HoldFrames int
 	// MediaBuffer is the transport's buffer of received frames (default
@@ -142,10 +144,10 @@ func (c Config) withDefaults() Config {
 		c.RemoveAfter = 10 * time.Second
 	}
 	if c.HoldFor <= 0 {
-		c.HoldFor = time.Second
+		c.HoldFor = 3 * time.Second
 	}
 	if c.HoldFrames <= 0 {
-		c.HoldFrames = 512
+		c.HoldFrames = 1024
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)

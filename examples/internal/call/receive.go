@@ -39,23 +39,30 @@ func (c *Client) pump(conn *transport.Conn) {
 // frame, so that frames open in the order they came.
 func (c *Client) receive() {
 	var held []inbound
+	var tried keyState // the key state the held frames were last tried in
 	buf := make([]byte, 0, 64<<10)
 	tick := time.NewTicker(c.cfg.HoldFor / 4)
 	defer tick.Stop()
 	for {
 		select {
 		case in := <-c.media:
+			c.stats.arrived(in.m.Source, in.m.StreamID, in.m.Sequence)
+			c.stats.lastCapture.Store(int64(in.m.TimestampUS))
 			// Held frames go first, even before the MLS goroutine has
 			// signalled their epoch (it installs the epoch, then
 			// signals): a later frame must not be opened before them.
-			if len(held) > 0 {
-				held = c.retryHeld(held, &buf)
+			// Only if the keys changed: trying every held frame before
+			// every frame costs a starved client the time it needs to
+			// keep up (frames of an epoch before it joined stay held
+			// until HoldFor ends).
+			if now := c.keyState(); len(held) > 0 && now != tried {
+				held, tried = c.retryHeld(held, &buf), now
 			}
 			if c.open(in, &buf, false) {
 				held = c.hold(held, in)
 			}
 		case <-c.epochs:
-			held = c.retryHeld(held, &buf)
+			held, tried = c.retryHeld(held, &buf), c.keyState()
 		case now := <-tick.C:
 			n := 0
 			for n < len(held) && now.Sub(held[n].at) > c.cfg.HoldFor {
@@ -67,6 +74,22 @@ func (c *Client) receive() {
 			return
 		}
 	}
+}
+
+// keyState is what decides whether a held frame may open now: the
+// Session, its current epoch and the client's phase.
+type keyState struct {
+	sess  *e2ee.Session
+	epoch uint64
+	phase Phase
+}
+
+func (c *Client) keyState() keyState {
+	k := keyState{sess: c.sess.Load(), phase: c.Phase()}
+	if k.sess != nil {
+		k.epoch = k.sess.Epoch()
+	}
+	return k
 }
 
 // hold keeps in for a retry, giving up the oldest held frame if the

@@ -79,6 +79,13 @@ type PeerStats struct {
 	Opened      uint64
 	OpenedBytes uint64 // plaintext bytes
 	Rejected    [NumReasons]uint64
+	// Lost counts the frames that never reached the receiving goroutine:
+	// the gaps in each of the sender's streams, between the first and the
+	// last sequence number that arrived (datagrams lost on the way, or
+	// dropped by a queue of QUIC, the relay or the transport that was
+	// full). It is known only per relay source, so a sender that
+	// reconnected is counted under each of its sources.
+	Lost uint64
 }
 
 // RejectedTotal sums Rejected.
@@ -138,6 +145,10 @@ type Stats struct {
 	// Held counts frames kept for an epoch not yet installed, HeldOpened
 	// those of them opened later, HeldExpired those given up.
 	Held, HeldOpened, HeldExpired uint64
+	// LastCapture is the capture time of the last frame the receiving
+	// goroutine took from the transport: how far it has caught up with
+	// the call (zero before the first).
+	LastCapture time.Time
 
 	// Commits counts commits of this client the relay accepted,
 	// StaleCommits those it refused because another took the epoch (each
@@ -180,11 +191,50 @@ func (s *Stats) SentTotal() uint64 {
 type counters struct {
 	sentAudio, sentVideo, sentBytes, notSent, sendErrors atomic.Uint64
 	sourceMismatch, held, heldOpened, heldExpired        atomic.Uint64
+	lastCapture                                          atomic.Int64 // µs
 	commits, staleCommits, processErrors, reconnects     atomic.Uint64
 
 	mu        sync.Mutex
 	peers     map[string]*PeerStats
+	arrivals  map[streamKey]*arrivals
 	departure Departure
+}
+
+// maxTrackedStreams bounds the streams whose arrivals are counted.
+const maxTrackedStreams = 1024
+
+// streamKey names one stream of one relay source.
+type streamKey struct{ source, stream uint32 }
+
+// arrivals are the sequence numbers of one stream that arrived: the
+// lowest, the highest and how many.
+type arrivals struct{ first, last, count uint64 }
+
+// lost is how many sequence numbers between first and last did not
+// arrive.
+func (a *arrivals) lost() uint64 {
+	return (a.last - a.first + 1) - min(a.count, a.last-a.first+1)
+}
+
+// arrived records a frame of stream from source, sequence seq, handed
+// over by the transport.
+func (c *counters) arrived(source, stream uint32, seq uint64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	k := streamKey{source, stream}
+	a := c.arrivals[k]
+	if a == nil {
+		if _, ok := codecOf[stream]; !ok || len(c.arrivals) >= maxTrackedStreams {
+			return // not a stream of these calls, or a relay making up sources
+		}
+		if c.arrivals == nil {
+			c.arrivals = make(map[streamKey]*arrivals)
+		}
+		c.arrivals[k] = &arrivals{first: seq, last: seq, count: 1}
+		return
+	}
+	a.first, a.last = min(a.first, seq), max(a.last, seq)
+	a.count++
 }
 
 func (c *counters) peer(name string) *PeerStats {
