@@ -7,13 +7,12 @@
 #                             checked-in files differ
 #
 # protoc comes from Debian's protobuf-compiler package (installed with
-# apt-get when missing); protoc-gen-go is pinned to the protobuf runtime
-# version in go.mod and protoc-gen-go-grpc to a fixed release, both installed
-# into a tool dir outside the tree.
+# apt-get when missing) and protoc-gen-go pinned to the protobuf runtime
+# version in go.mod, both by .ci/lib/protoc.sh, and protoc-gen-go-grpc pinned
+# to a fixed release, all into a tool dir outside the tree.
 set -euo pipefail
 cd "$(dirname "$0")"
 
-PROTOC_GEN_GO_VERSION=v1.36.12     # must match google.golang.org/protobuf in go.mod
 PROTOC_GEN_GO_GRPC_VERSION=v1.6.2  # google.golang.org/grpc/cmd/protoc-gen-go-grpc
 TOOLS="${SEALROOM_TOOLS:-${TMPDIR:-/tmp}/sealroom-interop-tools}"
 GO_PACKAGE=github.com/sealroom/sealroom/interop/proto
@@ -29,25 +28,9 @@ case "${1:-}" in
 	;;
 esac
 
-if ! command -v protoc >/dev/null; then
-	echo "regen: installing protoc (Debian protobuf-compiler)" >&2
-	if [ "$(id -u)" = 0 ]; then
-		apt-get update -qq >/dev/null
-		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq protobuf-compiler >/dev/null
-	else
-		sudo apt-get update -qq >/dev/null
-		sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq protobuf-compiler >/dev/null
-	fi
-fi
-
-runtime_version=$(go list -m -f '{{.Version}}' google.golang.org/protobuf)
-if [ "$runtime_version" != "$PROTOC_GEN_GO_VERSION" ]; then
-	echo "regen: go.mod has google.golang.org/protobuf $runtime_version, script pins protoc-gen-go $PROTOC_GEN_GO_VERSION" >&2
-	exit 1
-fi
-
-mkdir -p "$TOOLS"
-GOBIN="$TOOLS" go install "google.golang.org/protobuf/cmd/protoc-gen-go@${PROTOC_GEN_GO_VERSION}"
+# shellcheck source=/dev/null
+source "../.ci/lib/protoc.sh"
+protoc_tools "$TOOLS"
 GOBIN="$TOOLS" go install "google.golang.org/grpc/cmd/protoc-gen-go-grpc@${PROTOC_GEN_GO_GRPC_VERSION}"
 
 out=proto

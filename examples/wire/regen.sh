@@ -6,12 +6,12 @@
 #                                   the checked-in wire.pb.go differs
 #
 # protoc comes from Debian's protobuf-compiler package (installed with
-# apt-get when missing); protoc-gen-go is pinned to the protobuf runtime
-# version in go.mod and installed into a tool dir outside the tree.
+# apt-get when missing) and protoc-gen-go pinned to the protobuf runtime
+# version in go.mod, both by .ci/lib/protoc.sh, into a tool dir outside the
+# tree.
 set -euo pipefail
 cd "$(dirname "$0")"
 
-PROTOC_GEN_GO_VERSION=v1.36.12 # must match google.golang.org/protobuf in go.mod
 TOOLS="${SEALROOM_TOOLS:-${TMPDIR:-/tmp}/sealroom-wire-tools}"
 
 check=false
@@ -24,25 +24,9 @@ case "${1:-}" in
 	;;
 esac
 
-if ! command -v protoc >/dev/null; then
-	echo "regen: installing protoc (Debian protobuf-compiler)" >&2
-	if [ "$(id -u)" = 0 ]; then
-		apt-get update -qq >/dev/null
-		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq protobuf-compiler >/dev/null
-	else
-		sudo apt-get update -qq >/dev/null
-		sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq protobuf-compiler >/dev/null
-	fi
-fi
-
-runtime_version=$(go list -m -f '{{.Version}}' google.golang.org/protobuf)
-if [ "$runtime_version" != "$PROTOC_GEN_GO_VERSION" ]; then
-	echo "regen: go.mod has google.golang.org/protobuf $runtime_version, script pins protoc-gen-go $PROTOC_GEN_GO_VERSION" >&2
-	exit 1
-fi
-
-mkdir -p "$TOOLS"
-GOBIN="$TOOLS" go install "google.golang.org/protobuf/cmd/protoc-gen-go@${PROTOC_GEN_GO_VERSION}"
+# shellcheck source=/dev/null
+source "../../.ci/lib/protoc.sh"
+protoc_tools "$TOOLS"
 
 out=.
 if $check; then
