@@ -136,7 +136,8 @@ type Stats struct {
 
 	// Peers counts what was received, by sender: the MLS identity of a
 	// frame that opened, or, when Open could not tell, the identity its
-	// KID names or the relay's name for its source.
+	// KID names or the relay's name for its source. Past 1024 senders,
+	// further ones are counted together under "other senders".
 	Peers map[string]PeerStats
 	// SourceMismatch counts frames whose MLS sender is not the client the
 	// relay says sent them: a member forging another's frames, or a relay
@@ -237,9 +238,24 @@ func (c *counters) arrived(source, stream uint32, seq uint64) {
 	a.count++
 }
 
+// maxTrackedPeers bounds the senders counted apart in Stats.Peers; the
+// frames of any further sender are counted under otherPeers. Names of
+// unknown relay sources ("source N") come from the relay, which may make
+// up any number of them.
+const maxTrackedPeers = 1024
+
+// otherPeers is the Stats.Peers entry for senders past maxTrackedPeers.
+const otherPeers = "other senders"
+
 func (c *counters) peer(name string) *PeerStats {
 	p := c.peers[name]
 	if p == nil {
+		if len(c.peers) >= maxTrackedPeers {
+			name = otherPeers
+			if p = c.peers[name]; p != nil {
+				return p
+			}
+		}
 		p = new(PeerStats)
 		c.peers[name] = p
 	}

@@ -1,6 +1,10 @@
 package call
 
-import "testing"
+import (
+	"fmt"
+	"testing"
+	"time"
+)
 
 // TestArrivalsLost checks the count of frames that never arrived: the
 // gaps between the first and the last sequence number of each stream,
@@ -36,5 +40,28 @@ func TestArrivalsLost(t *testing.T) {
 	}
 	if len(c.arrivals) != maxTrackedStreams {
 		t.Errorf("tracked %d streams, want the bound %d", len(c.arrivals), maxTrackedStreams)
+	}
+}
+
+// TestPeersBounded checks that a relay making up sources cannot grow the
+// per-sender counters without bound: frames it attributes to unknown
+// sources are named "source N" and rejected, and past maxTrackedPeers
+// names they are all counted under otherPeers.
+func TestPeersBounded(t *testing.T) {
+	c := counters{peers: make(map[string]*PeerStats)}
+	const n = 3 * maxTrackedPeers
+	for i := range n {
+		c.rejected(fmt.Sprintf("source %d", i), ReasonNotMember, time.Now())
+	}
+	if len(c.peers) != maxTrackedPeers+1 {
+		t.Fatalf("tracked %d senders, want the bound %d plus %q", len(c.peers), maxTrackedPeers, otherPeers)
+	}
+	if got, want := c.peers[otherPeers].Rejected[ReasonNotMember], uint64(n-maxTrackedPeers); got != want {
+		t.Errorf("%q rejected %d, want %d", otherPeers, got, want)
+	}
+	// A sender already tracked keeps its own entry.
+	c.opened("source 0", 10, 1, time.Now())
+	if got := c.peers["source 0"].Opened; got != 1 {
+		t.Errorf("source 0 opened %d, want 1", got)
 	}
 }

@@ -1,6 +1,7 @@
 package relay
 
 import (
+	"errors"
 	"math"
 	"sync"
 	"sync/atomic"
@@ -213,7 +214,11 @@ func (r *room) replayLocked(since uint64) ([][]byte, *protoError) {
 	if r.state.pruned && since <= r.state.prunedEpoch {
 		return nil, errorf(wire.ErrorCode_LOG_TRUNCATED, "log kept from after epoch %d; join from the latest GroupInfo", r.state.prunedEpoch)
 	}
-	entries, err := r.srv.store.readLog(r.srv.ctx, r.name, since)
+	limit := r.srv.opts.ControlQueueBytes / 2
+	entries, err := r.srv.store.readLog(r.srv.ctx, r.name, since, limit)
+	if errors.Is(err, errLogTooLarge) {
+		return nil, errorf(wire.ErrorCode_LIMIT_EXCEEDED, "catch-up over %d bytes, the relay's limit; join from the latest GroupInfo", limit)
+	}
 	if err != nil {
 		r.srv.log.Error("read log", "room", r.name, "err", err)
 		return nil, errorf(wire.ErrorCode_INTERNAL, "storage failed")
@@ -224,7 +229,7 @@ func (r *room) replayLocked(since uint64) ([][]byte, *protoError) {
 		out[i] = handshakeEvent(r.name, e)
 		total += len(out[i])
 	}
-	if total > r.srv.opts.ControlQueueBytes/2 {
+	if total > limit {
 		return nil, errorf(wire.ErrorCode_LIMIT_EXCEEDED, "catch-up of %d bytes over the relay's queue limit; join from the latest GroupInfo", total)
 	}
 	return out, nil

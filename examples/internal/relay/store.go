@@ -268,9 +268,15 @@ func (s *store) takeWelcomes(ctx context.Context, room, recipient string) ([]pen
 	return out, nil
 }
 
+// errLogTooLarge is returned when the log entries a catch-up asks for hold
+// more bytes than the relay will replay at once.
+var errLogTooLarge = errors.New("relay: catch-up too large")
+
 // readLog returns the room's log entries created in sinceEpoch or later,
-// in sequence order.
-func (s *store) readLog(ctx context.Context, room string, sinceEpoch uint64) ([]logEntry, error) {
+// in sequence order. It stops with errLogTooLarge once their messages
+// pass maxBytes, so that a log of large messages is never read into
+// memory whole.
+func (s *store) readLog(ctx context.Context, room string, sinceEpoch uint64, maxBytes int) ([]logEntry, error) {
 	rows, err := s.db.QueryContext(ctx,
 		`SELECT seq, epoch, kind, sender, message FROM log WHERE room = ? AND epoch >= ? ORDER BY seq`, room, int64(sinceEpoch))
 	if err != nil {
@@ -278,11 +284,15 @@ func (s *store) readLog(ctx context.Context, room string, sinceEpoch uint64) ([]
 	}
 	defer rows.Close()
 	var out []logEntry
+	total := 0
 	for rows.Next() {
 		var e logEntry
 		var seq, epoch int64
 		if err := rows.Scan(&seq, &epoch, &e.kind, &e.sender, &e.message); err != nil {
 			return nil, fmt.Errorf("relay: read log: %w", err)
+		}
+		if total += len(e.message); total > maxBytes {
+			return nil, fmt.Errorf("%w: over %d bytes", errLogTooLarge, maxBytes)
 		}
 		e.seq, e.epoch = uint64(seq), uint64(epoch)
 		out = append(out, e)
