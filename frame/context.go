@@ -67,11 +67,13 @@ type Config struct {
 // lock. Each key has its own lock. Seal holds it, so that counters are
 // reserved in order and calls for one send KID run one at a time. Open
 // holds it too when no other Open of the same KID is running, the common
-// case, which costs one uncontended lock and no other synchronization; an
-// Open that finds it taken runs in parallel with the holder, taking the
-// lock only briefly to check and then record its counter in the replay
-// window. So any number of receiving goroutines open frames in parallel,
-// for the same KID or different ones. AddSendKey, AddReceiveKey,
+// case, which costs one uncontended lock and no other synchronization; the
+// holder keeps it through its AEAD. An Open that finds it taken waits for
+// the holder's frame (checking its counter against the replay window
+// needs the lock), then decrypts outside the lock, beside whichever Open
+// holds it next, and takes it again briefly to record its counter. So
+// receiving goroutines open frames of different KIDs fully in parallel,
+// and frames of one KID partly so. AddSendKey, AddReceiveKey,
 // AddReceiveKeys, RemoveKey and RemoveKeys do not block Seal or Open on
 // other keys.
 type Context struct {

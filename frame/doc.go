@@ -52,9 +52,9 @@
 // A Context may be used by any number of goroutines: typically one that
 // seals and several that open. Looking up a KID takes no lock; each key
 // has its own, held by Seal and by an Open that finds it free, so that a
-// frame costs one uncontended lock; an Open that finds it taken runs
-// beside the holder, so Opens run in parallel for the same KID and for
-// different ones. See Context.
+// frame costs one uncontended lock; an Open that finds it taken waits for
+// the holder's frame and then decrypts outside the lock. So Opens run in
+// parallel for different KIDs, and overlap for the same KID. See Context.
 //
 // A sender that seals every frame under one KID can look its key up once
 // (Context.SendKey). A key manager can attach a value to each receive key

@@ -61,7 +61,8 @@ func (c *Context) OpenWithValue(dst, metadata, ciphertext []byte) ([]byte, Heade
 	}
 
 	if !e.mu.TryLock() {
-		// Another Open of this KID holds the key: run beside it.
+		// Another Open of this KID holds the key: check after it, and
+		// decrypt outside the lock.
 		err := c.openShared(e, target, metadata, ciphertext, h.CTR, hl)
 		if err != nil {
 			return nil, h, nil, err

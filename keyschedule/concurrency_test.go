@@ -270,3 +270,26 @@ func TestOpenKeyValue(t *testing.T) {
 		t.Fatalf("%d frames checked, want 9", checked)
 	}
 }
+
+// TestFrameOfRetiredStep checks what Open's documentation says of a frame
+// that arrives after its ratchet step was retired: its KID names the
+// later step with the same low bits, and it fails to authenticate under
+// that key.
+func TestFrameOfRetiredStep(t *testing.T) {
+	l := Layout{RatchetBits: 2, LeafBits: 4, EpochBits: 2}
+	snd, rcv := newTestSchedule(t, Config{Layout: l}), newTestSchedule(t, Config{Layout: l})
+	install(t, snd, 1, 1, 0, 1)
+	install(t, rcv, 1, 0, 0, 1)
+	mustOpen(t, rcv, nil, mustSeal(t, snd, 0, nil, []byte("a")))
+	late := mustSeal(t, snd, 0, nil, []byte("b"))
+	for step := uint64(1); step <= 4; step++ {
+		mustRatchet(t, snd, step)
+		mustRatchet(t, rcv, step)
+	}
+	out, src, err := rcv.Open(nil, nil, late)
+	if out != nil || !errors.Is(err, frame.ErrAuthentication) || errors.Is(err, ErrUnknownEpoch) {
+		t.Fatalf("frame of a retired step: %q, %+v, %v", out, src, err)
+	}
+	// The frame's KID is the current step's, which still opens.
+	mustOpen(t, rcv, nil, mustSeal(t, snd, 0, nil, []byte("c")))
+}

@@ -39,8 +39,11 @@ type Source struct {
 // and ratchet step it was derived for (frame.Context's key values), so a
 // frame is attributed to exactly the key that authenticated it, even one
 // opened while its epoch is dropped or evicted or its ratchet step
-// retired: removing a key waits for the Opens using it, and a frame that
-// reaches the key after that fails with ErrUnknownEpoch.
+// retired: removing a key waits for the Opens using it. A frame that
+// comes after the removal is refused: with ErrUnknownEpoch if no live
+// epoch has its epoch bits, and otherwise with frame.ErrAuthentication,
+// its KID then naming a newer key (an epoch with the same low E bits, or
+// a later ratchet step with the same low R bits).
 func (s *Schedule) Open(dst, metadata, ciphertext []byte) (out []byte, src Source, err error) {
 	// Small enough to be inlined, so that openSource writes the Source
 	// straight into the caller's variable: a Source returned through
