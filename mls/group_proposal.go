@@ -61,6 +61,9 @@ func (s *suite) proposalRef(ac *AuthenticatedContent) ([]byte, error) {
 // The KeyPackage is validated first (§10.1). Like every Propose method, it
 // caches the proposal, so that this member's next Commit includes it.
 func (g *Group) ProposeAdd(kp *KeyPackage) ([]byte, error) {
+	if kp == nil {
+		return nil, fmt.Errorf("mls: propose add: nil key package: %w", ErrInvalidProposal)
+	}
 	return g.propose(&AddProposal{KeyPackage: *kp}, nil)
 }
 

@@ -90,7 +90,10 @@ func (g *Group) resume(groupID []byte, cs CipherSuite, signer *SigningKey, keyPa
 	}
 	sender := Sender{Type: SenderTypeMember, LeafIndex: 0}
 	var items []proposalItem
-	for _, kp := range keyPackages {
+	for i, kp := range keyPackages {
+		if kp == nil {
+			return nil, nil, fmt.Errorf("mls: %v: key package %d is nil: %w", usage, i, ErrInvalidProposal)
+		}
 		items = append(items, proposalItem{proposal: &AddProposal{KeyPackage: *kp}, sender: sender})
 	}
 	id, err := ng.newPSKID(PreSharedKeyID{Type: PSKTypeResumption, Usage: usage, GroupID: g.GroupID(), Epoch: g.Epoch()})

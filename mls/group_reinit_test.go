@@ -115,3 +115,22 @@ func testResume(t *testing.T, cs CipherSuite, usage ResumptionPSKUsage, opts *Re
 	nt.commit("bob", nil, nil)
 	nt.check()
 }
+
+// TestGroupNilKeyPackage: a nil KeyPackage handed to ProposeAdd, Branch or
+// ReInitGroup is an error that names it, not a panic, and changes nothing.
+func TestGroupNilKeyPackage(t *testing.T) {
+	cs := MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519
+	tg := newTestGroup(t, cs, "alice", nil)
+	tg.add("alice", "bob")
+	alice := tg.members["alice"]
+	epoch := alice.Epoch()
+	if _, err := alice.ProposeAdd(nil); !errors.Is(err, ErrInvalidProposal) || !strings.Contains(err.Error(), "nil key package") {
+		t.Errorf("ProposeAdd(nil): %v", err)
+	}
+	if _, _, err := alice.Branch([]byte("branch"), []*KeyPackage{nil}, nil); !errors.Is(err, ErrInvalidProposal) || !strings.Contains(err.Error(), "key package 0 is nil") {
+		t.Errorf("Branch with a nil key package: %v", err)
+	}
+	if alice.Epoch() != epoch {
+		t.Errorf("epoch moved from %d to %d", epoch, alice.Epoch())
+	}
+}
